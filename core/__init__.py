@@ -1,0 +1,34 @@
+"""Annex core: a small Flask framework that loads pluggy plugins.
+
+Plugins import only from here; everything below is the public API.
+"""
+
+from core.api import Body as Body
+from core.api import RateLimit as RateLimit
+from core.api import endpoint as endpoint
+from core.api import field_error as field_error
+from core.api import read_json_object as read_json_object
+from core.api import to_response as to_response
+from core.app import create_app as create_app
+from core.app import get_settings as get_settings
+from core.app import plugin_settings as plugin_settings
+from core.config import ConfigError as ConfigError
+from core.config import Section as Section
+from core.db import get_db as get_db
+from core.db import transaction as transaction
+from core.errors import ApiError as ApiError
+from core.errors import unauthorized as unauthorized
+from core.identity import Identity as Identity
+from core.identity import current_identity as current_identity
+from core.identity import login_required as login_required
+from core.identity import permission_allowed as permission_allowed
+from core.identity import roles_required as roles_required
+from core.migrations import Migration as Migration
+from core.plugins import PluginError as PluginError
+from core.plugins import hookimpl as hookimpl
+from core.ratelimit import check_rate_limit as check_rate_limit
+from core.ratelimit import client_ip as client_ip
+from core.ratelimit import rate_limiter as rate_limiter
+from core.security import UNSAFE_METHODS as UNSAFE_METHODS
+
+__version__ = "0.1.0"

@@ -1,0 +1,136 @@
+"""The application factory: config → plugins → routes, commands, migrations → startup."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dataset
+import pluggy
+from flask import Blueprint, Flask, Response
+from pydantic import BaseModel
+
+from core import cli, db, errors, ratelimit, routes, security
+from core.config import ConfigError, Settings, _Sources, load_settings, validate_section
+from core.migrations import Migration, apply, ordered
+from core.plugins import PluginError, build_manager, call_each, discover
+from core.static import static_server
+
+log = logging.getLogger("annex")
+#: Where the project lives: config paths such as site.static_dir are relative to it.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Annex:
+    """Per-app state, kept in ``app.extensions["annex"]`` (never in a module global)."""
+
+    settings: Settings
+    sources: _Sources
+    pm: pluggy.PluginManager
+    db: dataset.Database
+    limiter: ratelimit.Limiter
+    plugin_settings: dict[str, BaseModel] = field(default_factory=dict)
+    migrations: list[Migration] = field(default_factory=list)
+    plugin_of_blueprint: dict[str, str] = field(default_factory=dict)
+    static_fallback: Callable[[], Response | None] | None = None
+    openapi: dict[str, Any] | None = None
+
+
+def create_app(
+    config: str | Path | Mapping[str, Any] | None = None,
+    plugins: Iterable[Any] = (),
+    *,
+    environ: Mapping[str, str] | None = None,
+    instance_path: str | Path | None = None,
+) -> Flask:
+    """Build an Annex app.
+
+    ``config`` is a TOML path, a mapping shaped like config.toml (tests), or None for
+    ``$ANNEX_CONFIG`` / ``./config.toml``. ``plugins`` are registered in addition to those
+    enabled in the config (objects, or ``(name, plugin)`` pairs). ``environ`` replaces the
+    process environment and .env (tests). Start-up problems raise ``ConfigError`` or
+    ``PluginError`` with a message naming the culprit.
+    """
+    app = Flask("core", static_folder=None, instance_path=str(instance_path) if instance_path else None)
+    settings, sources = load_settings(config, environ, app.instance_path)
+    pm = build_manager(settings.plugins.enabled, plugins, builtin=[("core", routes)])
+    state = Annex(
+        settings=settings,
+        sources=sources,
+        pm=pm,
+        db=db.connect(settings.database.url or f"sqlite:///{Path(app.instance_path) / 'annex.db'}"),
+        limiter=ratelimit.Limiter(settings.rate_limits),
+    )
+    app.extensions["annex"] = state
+    _configure_flask(app, settings)
+    _validate_plugin_settings(state)
+    errors.init_app(app)
+    db.init_app(app)
+    security.init_app(app, settings)
+    ratelimit.init_app(app)
+    _register_routes(app, state)
+    cli.init_app(app)
+    pm.hook.register_commands(cli=app.cli)
+    if settings.site.static_dir:
+        state.static_fallback = static_server(PROJECT_ROOT / settings.site.static_dir)
+    state.migrations = ordered(m for _, result in call_each(pm, "register_migrations") for m in result)
+    if not settings.is_production:
+        apply(state.db, state.migrations)
+        db.release(state.db)
+    _warn_about_production(state)
+    pm.hook.startup(app=app)
+    return app
+
+
+def _configure_flask(app: Flask, settings: Settings) -> None:
+    app.config["SECRET_KEY"] = settings.security.secret_key
+    app.config["DEBUG"] = not settings.is_production and app.debug
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+
+def _validate_plugin_settings(state: Annex) -> None:
+    declared = dict(call_each(state.pm, "register_settings"))
+    for name, model in declared.items():
+        section = state.settings.plugin_section(name)
+        state.plugin_settings[name] = validate_section(model, section, ("plugins", name), state.sources)
+    sections = set(state.settings.plugins.model_extra or {})
+    for name in sorted(sections - set(declared)):
+        if state.pm.has_plugin(name):
+            raise ConfigError(f"plugins.{name} in {state.sources.name(('plugins', name))}: plugin {name} has no settings")
+        if name not in discover():
+            raise ConfigError(f"unknown setting plugins.{name} in {state.sources.name(('plugins', name))}: no such plugin")
+
+
+def _register_routes(app: Flask, state: Annex) -> None:
+    for name, result in call_each(state.pm, "register_routes", app=app):
+        for blueprint in result if isinstance(result, (list, tuple)) else [result]:
+            if not isinstance(blueprint, Blueprint):
+                raise PluginError(f"plugin {name}: register_routes returned {blueprint!r}, not a Blueprint")
+            app.register_blueprint(blueprint)
+            state.plugin_of_blueprint[blueprint.name] = name
+
+
+def _warn_about_production(state: Annex) -> None:
+    if state.settings.is_production and state.limiter.enabled and not state.limiter.shared:
+        log.warning(
+            "rate limits are kept in process memory: with several workers or instances each keeps "
+            "its own counters; set rate_limits.storage = \"redis://…\""
+        )
+
+
+def get_settings() -> Settings:
+    """The current app's validated core settings."""
+    from flask import current_app
+
+    return current_app.extensions["annex"].settings
+
+
+def plugin_settings(name: str) -> Any:
+    """The validated settings model of plugin ``name`` (see the ``register_settings`` hook)."""
+    from flask import current_app
+
+    return current_app.extensions["annex"].plugin_settings[name]

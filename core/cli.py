@@ -1,0 +1,76 @@
+"""Core's commands: ``migrate``, ``plugins``, ``config``; plugins add theirs via ``register_commands``."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+
+from core import migrations
+from core.config import masked
+from core.plugins import discover, hooks_of
+
+
+@click.command("migrate")
+@click.option("--status", is_flag=True, help="List applied and pending migrations; apply nothing.")
+def migrate_command(status: bool) -> None:
+    """Apply pending migrations of every enabled plugin."""
+    state = current_app.extensions["annex"]
+    if status:
+        applied = migrations.applied_ids(state.db)
+        for migration in state.migrations:
+            mark = "applied" if (migration.plugin, migration.id) in applied else "pending"
+            click.echo(f"{mark:8} {migration.plugin} {migration.id}")
+        return
+    done = migrations.apply(state.db, state.migrations)
+    for migration in done:
+        click.echo(f"applied  {migration.plugin} {migration.id}")
+    click.echo(f"{len(done)} migration(s) applied")
+
+
+@click.command("plugins")
+def plugins_command() -> None:
+    """List discovered and enabled plugins, their hooks and migration state."""
+    state = current_app.extensions["annex"]
+    applied = migrations.applied_ids(state.db)
+    discovered = discover()
+    names = sorted(set(discovered) | {name for name, _ in state.pm.list_name_plugin()})
+    for name in names:
+        enabled = state.pm.has_plugin(name)
+        info = discovered.get(name)
+        source = info.source if info else ("core" if name == "core" else "passed to create_app")
+        version = info.version if info else "-"
+        click.echo(f"{name} ({'enabled' if enabled else 'disabled'}; {source}; version {version})")
+        if not enabled:
+            continue
+        click.echo(f"  hooks: {', '.join(hooks_of(state.pm, name)) or 'none'}")
+        own = [m for m in state.migrations if m.plugin == name]
+        done = sum((m.plugin, m.id) in applied for m in own)
+        click.echo(f"  migrations: {done} applied, {len(own) - done} pending")
+
+
+@click.command("config")
+def config_command() -> None:
+    """Print the effective configuration, secrets masked."""
+    state = current_app.extensions["annex"]
+    data = state.settings.model_dump(mode="json")
+    data["plugins"] = {"enabled": state.settings.plugins.enabled}
+    for name, section in state.plugin_settings.items():
+        data["plugins"][name] = section.model_dump(mode="json")
+    json.dump(masked(data), sys.stdout, indent=2)
+    click.echo()
+
+
+def init_app(app: Flask) -> None:
+    for command in (migrate_command, plugins_command, config_command):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    """The ``annex`` console script: ``annex …`` is ``flask --app core …``."""
+    from core import create_app
+
+    FlaskGroup(create_app=create_app, help="Annex: a backend beside your static site.")()

@@ -1,0 +1,96 @@
+"""The app's dataset Database: SQLite (tuned for concurrent writers) or PostgreSQL.
+
+One ``dataset.Database`` per app. dataset keeps one connection per thread and SQLAlchemy 2
+opens a transaction on first use, so every request releases its connection in teardown: a
+connection left in a read transaction would pin a stale snapshot (SQLite) or sit "idle in
+transaction" holding locks (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dataset
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+#: Milliseconds a SQLite writer waits for another writer before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Applied to every new SQLite connection.
+SQLITE_PRAGMAS = (
+    f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA synchronous = NORMAL",
+)
+
+
+def connect(url: str) -> dataset.Database:
+    """Open a dataset Database for ``url`` with the settings Annex relies on."""
+    parsed = make_url(url)
+    engine_kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # Python's own busy handler, on top of the pragma, so even the first statement waits.
+        engine_kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    else:
+        engine_kwargs["pool_pre_ping"] = True
+    db = dataset.connect(url, engine_kwargs=engine_kwargs)
+    if db.is_sqlite:
+        event.listen(db.engine, "connect", _sqlite_pragmas)
+    return db
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+def get_db() -> dataset.Database:
+    """The current app's dataset Database (thread-safe: one connection per thread)."""
+    return current_app.extensions["annex"].db
+
+
+@contextlib.contextmanager
+def transaction(db: dataset.Database | None = None) -> Iterator[dataset.Database]:
+    """A write transaction: committed when the block ends, rolled back if it raises.
+
+    On SQLite it starts with ``BEGIN IMMEDIATE`` so the write lock is taken up front: a
+    transaction that read first and upgraded later could fail at once with "database is locked"
+    when another writer committed in between. Nested use joins the outer transaction.
+    """
+    db = db if db is not None else get_db()
+    if db.in_transaction:
+        yield db
+        return
+    release(db)  # start from a fresh connection, outside any implicit read transaction
+    if db.is_sqlite:
+        db.executable.exec_driver_sql("BEGIN IMMEDIATE")
+    db.begin()
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()
+
+
+def release(db: dataset.Database) -> None:
+    """Give this thread's connection back to the pool, rolling back anything left open."""
+    while db.in_transaction:
+        db.rollback()
+    db._release_connection()
+
+
+def init_app(app: Flask) -> None:
+    @app.teardown_appcontext
+    def _release(_exc: BaseException | None) -> None:
+        state = app.extensions.get("annex")
+        if state is not None and state.db is not None and state.db.engine is not None:
+            release(state.db)

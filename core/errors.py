@@ -1,0 +1,107 @@
+"""The one JSON error shape, and the handlers that turn every failure into it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("annex")
+
+#: Code sent for each HTTP status raised by Flask/werkzeug itself.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+}
+#: What a 500 says: details go to the log only.
+INTERNAL_MESSAGE = "internal server error"
+
+
+class ApiError(Exception):
+    """An error answered as ``{"error": {"code", "message", "fields"?}}`` with ``status``.
+
+    Raise it anywhere in a request; ``headers`` are added to the response.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields
+        self.headers = dict(headers or {})
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.fields is not None:
+            body["fields"] = self.fields
+        return {"error": body}
+
+
+def unauthorized(code: str = "unauthorized", message: str = "authentication required") -> ApiError:
+    """A 401 with the RFC 6750 challenge; ``error="invalid_token"`` when a token was rejected."""
+    challenge = 'Bearer realm="annex"'
+    if code != "unauthorized" or _presented_token():
+        challenge += f', error="invalid_token", error_description="{message}"'
+    return ApiError(401, code, message, headers={"WWW-Authenticate": challenge})
+
+
+def _presented_token() -> bool:
+    return bool(request.headers.get("Authorization")) if request else False
+
+
+def error_response(error: ApiError) -> Response:
+    response = jsonify(error.to_dict())
+    response.status_code = error.status
+    for name, value in error.headers.items():
+        response.headers[name] = value
+    if error.status == 401 and "WWW-Authenticate" not in response.headers:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="annex"'
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(ApiError, error_response)
+    app.register_error_handler(HTTPException, _http_exception)
+    app.register_error_handler(Exception, _unhandled)
+
+
+def _http_exception(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    if status >= 500:
+        return _unhandled(exc)
+    if status == 404 and (serve := current_app.extensions["annex"].static_fallback) is not None:
+        if (served := serve()) is not None:
+            return served
+    error = ApiError(status, HTTP_CODES.get(status, "error"), _message(exc))
+    response = error_response(error)
+    if status == 405 and exc.get_response().headers.get("Allow"):
+        response.headers["Allow"] = exc.get_response().headers["Allow"]
+    return response
+
+
+def _message(exc: HTTPException) -> str:
+    return (exc.description or exc.name or "error").split("\n")[0]
+
+
+def _unhandled(exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+    return error_response(ApiError(500, "internal_error", INTERNAL_MESSAGE))

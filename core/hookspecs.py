@@ -1,0 +1,294 @@
+"""Every hook a plugin can implement: this module is the plugin contract.
+
+Each docstring is the hook's reference documentation (docs/plugins.md is generated from them):
+arguments, return value, what ``None`` means, and an example. Built-in plugins implement exactly
+these hooks, nothing more.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+    import click
+    from flask import Blueprint, Flask, Request
+    from pydantic import BaseModel
+
+    from core.identity import Identity
+    from core.migrations import Migration
+
+hookspec = pluggy.HookspecMarker("annex")
+
+
+# -------------------------------------------------------------------------------------------------
+# start-up: what a plugin contributes
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def register_settings() -> type[BaseModel] | None:
+    """Declare the pydantic model that validates this plugin's ``[plugins.<name>]`` section.
+
+    Called once at start-up, before anything else of the plugin. Unknown keys in the section are
+    start-up errors naming the key and the file (give the model ``extra="forbid"``, as
+    ``core.Section`` does). The validated instance is read back with ``core.plugin_settings(name)``.
+
+    :return: a model class whose fields all have defaults, or None when the plugin has no settings.
+
+    Example::
+
+        class Settings(core.Section):
+            greeting: str = "hello"
+
+        @hookimpl
+        def register_settings():
+            return Settings
+    """
+
+
+@hookspec
+def register_routes(app: Flask) -> Blueprint | list[Blueprint] | None:
+    """Return the Blueprint(s) that serve this plugin's routes.
+
+    Declare views with ``core.endpoint`` so their bodies are validated and they appear in
+    ``/api/openapi.json``. Called once per app, after settings are validated.
+
+    :param app: the application being built (read settings from it; do not register on it).
+    :return: a Blueprint, a list of them, or None.
+
+    Example::
+
+        bp = Blueprint("hello", __name__, url_prefix="/api/hello")
+
+        @bp.get("")
+        @endpoint(auth=True)
+        def hello():
+            return {"hello": current_identity().username}
+
+        @hookimpl
+        def register_routes(app):
+            return bp
+    """
+
+
+@hookspec
+def register_migrations() -> list[Migration] | None:
+    """Return this plugin's migrations, in the order they must be applied.
+
+    Each ``Migration(plugin, id, up)`` runs once per database inside a transaction and is
+    recorded in ``annex_migrations``; ``up(db)`` receives the dataset Database. Ids sort as
+    strings, so number them ``0001_create_items``. Tables a plugin creates start with its name.
+
+    :return: a list of ``core.Migration``, or None.
+
+    Example::
+
+        def create_items(db):
+            db.create_table("hello_items")
+            db.query("CREATE INDEX IF NOT EXISTS hello_items_user ON hello_items (user_id)")
+
+        @hookimpl
+        def register_migrations():
+            return [Migration("hello", "0001_create_items", create_items)]
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add click commands or groups to ``flask --app core`` (and ``annex``).
+
+    :param cli: the app's command group; call ``cli.add_command(...)``.
+    :return: nothing.
+
+    Example::
+
+        @click.command("hello")
+        def hello_command():
+            click.echo("hello")
+
+        @hookimpl
+        def register_commands(cli):
+            cli.add_command(hello_command)
+    """
+
+
+@hookspec
+def startup(app: Flask) -> None:
+    """Called once when the app is fully built: routes, commands and migrations are in place.
+
+    :param app: the application.
+    :return: nothing.
+
+    Example::
+
+        @hookimpl
+        def startup(app):
+            app.logger.info("hello plugin ready")
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# requests: who is asking, and may they
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def identify_request(request: Request) -> Identity | None:
+    """Say who sent ``request``. Stops at first non-None result.
+
+    Called lazily, at most once per request, the first time ``current_identity()`` is needed.
+    Return None for "not mine" (no credentials this plugin understands) so the next plugin is
+    asked. Raise ``ApiError`` (``token_expired``, ``token_revoked``, ``csrf_failed``,
+    ``unauthorized``) to refuse credentials that are yours but bad.
+
+    :param request: the Flask request.
+    :return: a ``core.Identity``, or None.
+
+    Example::
+
+        @hookimpl
+        def identify_request(request):
+            if request.headers.get("X-Demo-User") == "alice":
+                return Identity(id=1, username="alice", roles=frozenset({"member"}))
+            return None
+    """
+
+
+@hookspec(firstresult=True)
+def verify_password(user_id: int, password: str) -> bool | None:
+    """Check a user's password again (re-authentication before a dangerous action).
+
+    Stops at first non-None result. Implemented by the plugin that owns accounts.
+
+    :param user_id: the account's id.
+    :param password: what the user typed.
+    :return: True or False, or None when this plugin does not know the user.
+
+    Example::
+
+        @hookimpl
+        def verify_password(user_id, password):
+            return check(user_id, password)
+    """
+
+
+@hookspec
+def permission_allowed(identity: Identity | None, action: str, resource: str) -> bool | None:
+    """Give an opinion on whether ``identity`` may do ``action`` on ``resource``.
+
+    Every implementation is asked; ``core.permission_allowed()`` combines the answers: any
+    False denies, otherwise any True allows, otherwise the caller's default applies (usually
+    deny). Defaults that others may refine, such as role rules read from config, are
+    ``trylast=True``.
+
+    :param identity: who is asking (None when anonymous).
+    :param action: what, e.g. ``"content.read"``.
+    :param resource: on what, e.g. ``"premium/index.html"``.
+    :return: True, False, or None for no opinion.
+
+    Example::
+
+        @hookimpl
+        def permission_allowed(identity, action, resource):
+            if action == "content.read" and resource.startswith("staff/"):
+                return identity is not None and "staff" in identity.roles
+            return None
+    """
+
+
+@hookspec
+def extra_token_claims(identity: Identity) -> dict[str, Any] | None:
+    """Add claims to access tokens issued for ``identity``.
+
+    Every implementation's dict is merged; the registered claims (``iss``, ``sub``, ``sid``…)
+    cannot be overridden.
+
+    :param identity: the user the token is for.
+    :return: a dict of JSON-serialisable claims, or None.
+
+    Example::
+
+        @hookimpl
+        def extra_token_claims(identity):
+            return {"plan": "gold"}
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# account life cycle: every plugin keeps or drops its own data
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def user_created(user: dict[str, Any]) -> None:
+    """Called after an account was created.
+
+    :param user: the public account fields (``id``, ``username``, ``email``, ``roles``…).
+    :return: nothing.
+
+    Example::
+
+        @hookimpl
+        def user_created(user):
+            get_db()["hello_items"].insert({"user_id": user["id"], "text": "welcome"})
+    """
+
+
+@hookspec
+def user_deleted(user_id: int) -> None:
+    """Called when an account is deleted: drop every row of yours that names ``user_id``.
+
+    :param user_id: the deleted account's id.
+    :return: nothing.
+
+    Example::
+
+        @hookimpl
+        def user_deleted(user_id):
+            get_db()["hello_items"].delete(user_id=user_id)
+    """
+
+
+@hookspec
+def user_export(user_id: int) -> dict[str, Any] | None:
+    """Return this plugin's data about ``user_id`` for the account export.
+
+    The answers are merged into one JSON document; use your plugin's name as the section.
+    Never include password hashes or tokens.
+
+    :param user_id: the account's id.
+    :return: ``{section: JSON-serialisable data}``, or None.
+
+    Example::
+
+        @hookimpl
+        def user_export(user_id):
+            return {"hello": list(get_db()["hello_items"].find(user_id=user_id))}
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# services
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def send_email(message: EmailMessage) -> bool | None:
+    """Deliver one email. Stops at first non-None result.
+
+    The built-in console backend is ``trylast=True``, so any other implementation wins.
+
+    :param message: a complete ``email.message.EmailMessage`` (From, To, Subject, body).
+    :return: True once delivered (or queued), None to let the next backend try.
+
+    Example::
+
+        @hookimpl
+        def send_email(message):
+            outbox.append(message)
+            return True
+    """

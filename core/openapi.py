@@ -1,0 +1,148 @@
+"""OpenAPI 3.1 generated from the routes' ``endpoint`` declarations."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from core.api import SPEC_ATTRIBUTE, EndpointSpec
+
+#: werkzeug converter → OpenAPI schema of the path parameter.
+CONVERTER_SCHEMAS = {"int": {"type": "integer"}, "float": {"type": "number"}}
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        }
+    },
+}
+_PARAM = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>")
+
+
+def generate(app: Flask, title: str, version: str) -> dict[str, Any]:
+    """The OpenAPI document of every route under /api and every declared endpoint."""
+    state = app.extensions["annex"]
+    specs = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        spec: EndpointSpec | None = getattr(view, SPEC_ATTRIBUTE, None)
+        if spec is None and not rule.rule.startswith("/api"):
+            continue
+        specs.append((rule, view, spec))
+    models = _models(spec for _, _, spec in specs if spec is not None)
+    schemas: dict[str, Any] = {}
+    refs: dict[type[BaseModel], dict[str, Any]] = {}
+    if models:
+        keyed, defs = models_json_schema(
+            [(model, "validation") for model in models], ref_template="#/components/schemas/{model}"
+        )
+        schemas.update(defs.get("$defs", {}))
+        refs = {model: keyed[(model, "validation")] for model in models}
+    schemas["Error"] = ERROR_SCHEMA
+    paths: dict[str, Any] = {}
+    for rule, view, spec in sorted(specs, key=lambda item: item[0].rule):
+        path, parameters = _path(rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            operation = _operation(spec, view, refs)
+            operation["operationId"] = f"{rule.endpoint}.{method.lower()}"
+            operation["tags"] = [state.plugin_of_blueprint.get(rule.endpoint.split(".")[0], "core")]
+            if parameters:
+                operation["parameters"] = parameters + operation.get("parameters", [])
+            paths.setdefault(path, {})[method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            },
+        },
+    }
+
+
+def _models(specs: Any) -> list[type[BaseModel]]:
+    seen: list[type[BaseModel]] = []
+    for spec in specs:
+        for model in (spec.body, spec.query, spec.response):
+            if model is not None and model not in seen:
+                seen.append(model)
+    return seen
+
+
+def _path(rule: Any) -> tuple[str, list[dict[str, Any]]]:
+    parameters = []
+
+    def replace(match: re.Match[str]) -> str:
+        schema = CONVERTER_SCHEMAS.get(match["converter"] or "", {"type": "string"})
+        parameters.append({"name": match["name"], "in": "path", "required": True, "schema": schema})
+        return "{" + match["name"] + "}"
+
+    return _PARAM.sub(replace, rule.rule), parameters
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _operation(spec: EndpointSpec | None, view: Any, refs: dict[type[BaseModel], Any]) -> dict[str, Any]:
+    if spec is None:
+        doc = (getattr(view, "__doc__", None) or "").strip()
+        operation: dict[str, Any] = {"responses": {"200": {"description": "OK"}}}
+        if doc:
+            operation["summary"] = doc.splitlines()[0]
+        return operation
+    success: dict[str, Any] = {"description": "success"}
+    if spec.response is not None:
+        success["content"] = {"application/json": {"schema": refs[spec.response]}}
+    responses: dict[str, Any] = {str(spec.status): success}
+    operation = {"responses": responses}
+    if spec.summary:
+        operation["summary"] = spec.summary
+    if spec.description and spec.description != spec.summary:
+        operation["description"] = spec.description
+    if spec.body is not None:
+        operation["requestBody"] = {
+            "required": not spec.body_optional,
+            "content": {"application/json": {"schema": refs[spec.body]}},
+        }
+        responses["400"] = _error("malformed JSON")
+        responses["413"] = _error("body too large")
+        responses["415"] = _error("body is not application/json")
+    if spec.body is not None or spec.query is not None:
+        responses["422"] = _error("invalid fields, listed in error.fields")
+    if spec.query is not None:
+        operation["parameters"] = _query_parameters(refs[spec.query], spec.query)
+    if spec.auth:
+        operation["security"] = [{"bearer": []}]
+        responses["401"] = _error("not authenticated")
+        if spec.roles:
+            responses["403"] = _error(f"requires roles {', '.join(spec.roles)}")
+    if spec.rate_limits:
+        responses["429"] = _error("rate limited; see Retry-After")
+    return operation
+
+
+def _query_parameters(_ref: Any, model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        for name, prop in schema.get("properties", {}).items()
+    ]

@@ -1,0 +1,47 @@
+"""Core's own endpoints, written as a plugin like any other: health and the OpenAPI document."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, jsonify
+from pydantic import BaseModel
+
+from core.api import endpoint
+from core.db import get_db
+from core.openapi import generate
+from core.plugins import hookimpl
+
+bp = Blueprint("core", __name__, url_prefix="/api")
+
+
+class Health(BaseModel):
+    status: str
+    checks: dict[str, str]
+
+
+@bp.get("/health")
+@endpoint(response=Health)
+def health():
+    """Liveness and database check: 200 when the database answers, 503 otherwise."""
+    try:
+        db = get_db()
+        next(iter(db.query("SELECT 1")))
+    except Exception:
+        current_app.logger.exception("health check: database does not answer")
+        return {"status": "unavailable", "checks": {"database": "unavailable"}}, 503
+    return {"status": "ok", "checks": {"database": "ok"}}
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 document of every enabled plugin's routes."""
+    from core import __version__
+
+    state = current_app.extensions["annex"]
+    if state.openapi is None:
+        state.openapi = generate(current_app, "Annex API", __version__)
+    return jsonify(state.openapi)
+
+
+@hookimpl
+def register_routes(app: Flask) -> Blueprint:
+    return bp

@@ -1,0 +1,96 @@
+"""Transport security: proxy trust, HTTPS, body limit, Origin check, CORS, response headers."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, g, redirect, request
+from flask_cors import CORS
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from core.config import Settings
+from core.errors import ApiError
+
+#: Methods that change state: subject to the Origin check (and CSRF in the auth plugin).
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: CSP of JSON responses: nothing may load, nothing may frame them.
+JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
+#: HSTS sent on responses to requests that arrived over HTTPS.
+HSTS = "max-age=31536000; includeSubDomains"
+#: Headers a cross-origin frontend may send / read.
+CORS_ALLOW_HEADERS = ["Content-Type", "Authorization", "X-CSRF-Token", "If-Match", "If-None-Match"]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+]
+CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, lower-cased, default ports dropped."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    security = settings.security
+    if security.trusted_proxies:
+        hops = security.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+    app.config["MAX_CONTENT_LENGTH"] = security.max_body_bytes
+    allowed_origins = {origin_of(settings.site.url)} | {origin_of(o) for o in security.cors_origins}
+    if security.cors_origins:
+        CORS(
+            app,
+            origins=[origin_of(o) for o in security.cors_origins],
+            supports_credentials=True,
+            allow_headers=CORS_ALLOW_HEADERS,
+            expose_headers=CORS_EXPOSE_HEADERS,
+            methods=CORS_METHODS,
+            max_age=600,
+        )
+    site_host = urlsplit(settings.site.url).netloc
+
+    @app.before_request
+    def _transport_checks() -> Response | None:
+        if security.force_https and not request.is_secure:
+            if request.path.startswith("/api") or request.method not in ("GET", "HEAD"):
+                raise ApiError(403, "https_required", "use https")
+            query = request.query_string.decode("latin-1")
+            target = f"https://{site_host}{request.path}" + (f"?{query}" if query else "")
+            return redirect(target, code=308)
+        length = request.content_length
+        if length is not None and length > security.max_body_bytes:
+            raise ApiError(413, "payload_too_large", f"body larger than {security.max_body_bytes} bytes")
+        if request.method in UNSAFE_METHODS:
+            origin = request.headers.get("Origin")
+            if origin is not None and origin_of(origin) not in allowed_origins:
+                raise ApiError(403, "csrf_failed", "cross-site request refused")
+        return None
+
+    non_json_csp = security.content_security_policy
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        headers["Content-Security-Policy"] = JSON_CSP if response.is_json else non_json_csp
+        if request.is_secure:
+            headers["Strict-Transport-Security"] = HSTS
+        if request.path.startswith("/api/auth/") or (
+            g.get("_annex_identity") is not None and "Cache-Control" not in headers
+        ):
+            headers["Cache-Control"] = "no-store"
+        return response
