@@ -7,7 +7,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from core import migrations
 from core.config import masked
@@ -16,6 +16,7 @@ from core.plugins import discover, hooks_of
 
 @click.command("migrate")
 @click.option("--status", is_flag=True, help="List applied and pending migrations; apply nothing.")
+@with_appcontext
 def migrate_command(status: bool) -> None:
     """Apply pending migrations of every enabled plugin."""
     state = current_app.extensions["annex"]
@@ -32,6 +33,7 @@ def migrate_command(status: bool) -> None:
 
 
 @click.command("plugins")
+@with_appcontext
 def plugins_command() -> None:
     """List discovered and enabled plugins, their hooks and migration state."""
     state = current_app.extensions["annex"]
@@ -53,6 +55,7 @@ def plugins_command() -> None:
 
 
 @click.command("config")
+@with_appcontext
 def config_command() -> None:
     """Print the effective configuration, secrets masked."""
     state = current_app.extensions["annex"]

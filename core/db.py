@@ -28,8 +28,21 @@ SQLITE_PRAGMAS = (
 )
 
 
+def normalize_url(url: str) -> str:
+    """Pin PostgreSQL URLs to psycopg2, the driver Annex ships (SQLAlchemy 2.1 defaults to psycopg 3).
+
+    ``postgres://`` (as some hosts write it) is accepted too.
+    """
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg2://" + url[len("postgresql://") :]
+    return url
+
+
 def connect(url: str) -> dataset.Database:
     """Open a dataset Database for ``url`` with the settings Annex relies on."""
+    url = normalize_url(url)
     parsed = make_url(url)
     engine_kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":

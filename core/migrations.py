@@ -8,6 +8,7 @@ start at once apply each migration exactly once.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -69,7 +70,11 @@ def apply(db: dataset.Database, migrations: Iterable[Migration]) -> list[Migrati
         with _locked(db):
             if _is_applied(db, migration):
                 continue
-            migration.up(db)
+            with warnings.catch_warnings():
+                # dataset warns about DDL in a transaction while other threads exist; the
+                # migration lock is exactly what makes that safe here.
+                warnings.simplefilter("ignore", RuntimeWarning)
+                migration.up(db)
             db[TABLE].insert(
                 {
                     "plugin": migration.plugin,

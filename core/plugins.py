@@ -115,7 +115,8 @@ def build_manager(
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin {exc.plugin_name}: {exc}; see core/hookspecs.py for the hooks") from None
+        name = pm.get_name(exc.plugin) or plugin_name(exc.plugin)
+        raise PluginError(f"plugin {name}: {exc}; see core/hookspecs.py for the hooks") from None
     return pm
 
 

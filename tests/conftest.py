@@ -1,0 +1,118 @@
+"""Shared fixtures: a fresh database per test (SQLite, and PostgreSQL when configured) and apps.
+
+When ``ANNEX_TEST_DATABASE_URL`` names a PostgreSQL server, every test that uses ``database_url``
+runs twice: on a SQLite file and on a PostgreSQL database created for it and dropped after.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import psycopg2
+import pytest
+from sqlalchemy.engine import make_url
+
+from core import create_app
+
+PG_URL = os.environ.get("ANNEX_TEST_DATABASE_URL", "")
+REQUIRE_ALL = os.environ.get("ANNEX_TEST_REQUIRE_ALL") == "1"
+DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def require(available: bool, reason: str) -> None:
+    """Skip when something the test needs is missing; in CI (ANNEX_TEST_REQUIRE_ALL=1) fail."""
+    if available:
+        return
+    if REQUIRE_ALL:
+        pytest.fail(f"ANNEX_TEST_REQUIRE_ALL=1 but {reason}")
+    pytest.skip(reason)
+
+
+def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _pg_admin() -> Any:
+    url = make_url(PG_URL)
+    conn = psycopg2.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        password=url.password,
+        dbname=url.database or "postgres",
+    )
+    conn.autocommit = True
+    return conn
+
+
+@pytest.fixture
+def new_pg_database() -> Iterator[Any]:
+    """A function creating empty PostgreSQL databases, all dropped when the test ends."""
+    created: list[str] = []
+
+    def create() -> str:
+        name = f"annex_t_{uuid.uuid4().hex[:12]}"
+        conn = _pg_admin()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(f"CREATE DATABASE {name}")
+        finally:
+            conn.close()
+        created.append(name)
+        return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+    yield create
+    for name in created:
+        conn = _pg_admin()
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.close()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """A URL to an empty database: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'annex.db'}"
+    return request.getfixturevalue("new_pg_database")()
+
+
+@pytest.fixture
+def make_app(database_url: str, tmp_path: Any) -> Iterator[Any]:
+    """Build apps on the test's database: ``make_app(config_overrides, plugins=[...])``."""
+    apps = []
+
+    def build(overrides: Mapping[str, Any] | None = None, plugins: Any = (), **kwargs: Any) -> Any:
+        config = deep_merge(
+            {"database": {"url": database_url}, "site": {"static_dir": ""}},
+            overrides or {},
+        )
+        kwargs.setdefault("environ", {})
+        kwargs.setdefault("instance_path", tmp_path / "instance")
+        application = create_app(config, plugins, **kwargs)
+        application.config["TESTING"] = True
+        apps.append(application)
+        return application
+
+    yield build
+    for application in apps:
+        database = application.extensions["annex"].db
+        if database.engine is not None:
+            database.close()
+
+
+@pytest.fixture
+def app(make_app: Any) -> Any:
+    """pytest-flask's app: the core with the ``hello`` test plugin."""
+    from tests.testplugins import hello
+
+    return make_app(plugins=[hello])
