@@ -10,7 +10,7 @@ from typing import Any
 
 import dataset
 import pluggy
-from flask import Blueprint, Flask, Response
+from flask import Blueprint, Flask, Response, g
 from pydantic import BaseModel
 
 from core import cli, db, errors, ratelimit, routes, security
@@ -66,6 +66,7 @@ def create_app(
         limiter=ratelimit.Limiter(settings.rate_limits),
     )
     app.extensions["annex"] = state
+    app.before_request(_fresh_request_state)
     _configure_flask(app, settings)
     _validate_plugin_settings(state)
     errors.init_app(app)
@@ -84,6 +85,13 @@ def create_app(
     _warn_about_production(state)
     pm.hook.startup(app=app)
     return app
+
+
+def _fresh_request_state() -> None:
+    """Drop request-scoped ``g._annex_*`` values: ``g`` belongs to the app context, which an
+    outer context (a CLI command, a test) can keep alive across several requests."""
+    for key in [key for key in vars(g) if key.startswith("_annex_")]:
+        g.pop(key)
 
 
 def _configure_flask(app: Flask, settings: Settings) -> None:

@@ -20,6 +20,8 @@ from sqlalchemy.engine import make_url
 
 #: Milliseconds a SQLite writer waits for another writer before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: Connections kept open per process (gunicorn threads + a margin); more are opened on demand.
+POOL_SIZE = 10
 #: Applied to every new SQLite connection.
 SQLITE_PRAGMAS = (
     f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
@@ -44,7 +46,10 @@ def connect(url: str) -> dataset.Database:
     """Open a dataset Database for ``url`` with the settings Annex relies on."""
     url = normalize_url(url)
     parsed = make_url(url)
-    engine_kwargs: dict[str, Any] = {}
+    # dataset checks a connection out of the pool while holding its one global lock, so a
+    # pool that makes a thread wait for a free connection deadlocks every thread holding one.
+    # Overflow is therefore unbounded; the server's thread count bounds connections instead.
+    engine_kwargs: dict[str, Any] = {"pool_size": POOL_SIZE, "max_overflow": -1}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -102,8 +107,12 @@ def release(db: dataset.Database) -> None:
 
 
 def init_app(app: Flask) -> None:
-    @app.teardown_appcontext
     def _release(_exc: BaseException | None) -> None:
         state = app.extensions.get("annex")
-        if state is not None and state.db is not None and state.db.engine is not None:
+        if state is not None and state.db.engine is not None:
             release(state.db)
+
+    # Per request (an app context may outlive many requests, e.g. in tests), and per app
+    # context for CLI commands that never see a request.
+    app.teardown_request(_release)
+    app.teardown_appcontext(_release)
