@@ -11,6 +11,7 @@ from core.api import read_json_object as read_json_object
 from core.api import to_response as to_response
 from core.app import create_app as create_app
 from core.app import get_settings as get_settings
+from core.app import hooks as hooks
 from core.app import plugin_settings as plugin_settings
 from core.config import ConfigError as ConfigError
 from core.config import Section as Section
@@ -30,5 +31,6 @@ from core.ratelimit import check_rate_limit as check_rate_limit
 from core.ratelimit import client_ip as client_ip
 from core.ratelimit import rate_limiter as rate_limiter
 from core.security import UNSAFE_METHODS as UNSAFE_METHODS
+from core.times import rfc3339 as rfc3339
 
 __version__ = "0.1.0"

@@ -108,9 +108,13 @@ def _validate_plugin_settings(state: Annex) -> None:
     sections = set(state.settings.plugins.model_extra or {})
     for name in sorted(sections - set(declared)):
         if state.pm.has_plugin(name):
-            raise ConfigError(f"plugins.{name} in {state.sources.name(('plugins', name))}: plugin {name} has no settings")
+            raise ConfigError(
+                f"plugins.{name} in {state.sources.name(('plugins', name))}: plugin {name} has no settings"
+            )
         if name not in discover():
-            raise ConfigError(f"unknown setting plugins.{name} in {state.sources.name(('plugins', name))}: no such plugin")
+            raise ConfigError(
+                f"unknown setting plugins.{name} in {state.sources.name(('plugins', name))}: no such plugin"
+            )
 
 
 def _register_routes(app: Flask, state: Annex) -> None:
@@ -126,7 +130,7 @@ def _warn_about_production(state: Annex) -> None:
     if state.settings.is_production and state.limiter.enabled and not state.limiter.shared:
         log.warning(
             "rate limits are kept in process memory: with several workers or instances each keeps "
-            "its own counters; set rate_limits.storage = \"redis://…\""
+            'its own counters; set rate_limits.storage = "redis://…"'
         )
 
 
@@ -142,3 +146,10 @@ def plugin_settings(name: str) -> Any:
     from flask import current_app
 
     return current_app.extensions["annex"].plugin_settings[name]
+
+
+def hooks() -> Any:
+    """The current app's hook caller: ``hooks().user_deleted(user_id=3)`` calls every plugin."""
+    from flask import current_app
+
+    return current_app.extensions["annex"].pm.hook

@@ -234,7 +234,7 @@ def _resolve_references(value: Any, sources: _Sources, path: tuple[str, ...]) ->
     if isinstance(value, dict):
         if len(value) == 1 and set(value) <= {"env", "file"}:
             return _dereference(value, sources, path)
-        return {key: _resolve_references(item, sources, path + (key,)) for key, item in value.items()}
+        return {key: _resolve_references(item, sources, (*path, key)) for key, item in value.items()}
     if isinstance(value, list):
         return [_resolve_references(item, sources, path) for item in value]
     return value

@@ -1,0 +1,76 @@
+"""The auth plugin: accounts, sessions, JWTs in a header or cookies, CSRF, reset and verification.
+
+Built only on core's public API and hooks, as a third-party plugin would be.
+"""
+
+from __future__ import annotations
+
+from core import hookimpl
+from plugins.auth import accounts, activity, mail, passwords, sessions
+from plugins.auth.account_views import bp as account_bp
+from plugins.auth.cli import users
+from plugins.auth.identify import identify
+from plugins.auth.schema import MIGRATIONS
+from plugins.auth.settings import Settings
+from plugins.auth.views import bp as auth_bp
+
+
+@hookimpl
+def register_settings():
+    return Settings
+
+
+@hookimpl
+def register_routes(app):
+    return [auth_bp, account_bp]
+
+
+@hookimpl
+def register_migrations():
+    return MIGRATIONS
+
+
+@hookimpl
+def register_commands(cli):
+    cli.add_command(users)
+
+
+@hookimpl
+def identify_request(request):
+    return identify(request)
+
+
+@hookimpl
+def verify_password(user_id, password):
+    from core import plugin_settings
+
+    user = accounts.get(user_id)
+    if user is None:
+        return None
+    return passwords.check_password(password, user["password_hash"], plugin_settings("auth").password_pepper)
+
+
+@hookimpl
+def user_deleted(user_id):
+    accounts.delete_everything_of(user_id)
+
+
+@hookimpl
+def user_export(user_id):
+    user = accounts.get(user_id)
+    if user is None:
+        return None
+    return {
+        "auth": {
+            "account": accounts.public(user),
+            "sessions": [
+                {key: row[key] for key in ("id", "user_agent", "ip")} for row in sessions.active(user_id)
+            ],
+            "activity": activity.recent(user_id),
+        }
+    }
+
+
+@hookimpl(trylast=True)
+def send_email(message):
+    return mail.deliver(message)

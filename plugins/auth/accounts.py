@@ -1,0 +1,113 @@
+"""Accounts in ``auth_users``: creation (uniqueness settled by the database), lookups, updates."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core import ApiError, get_db, rfc3339, transaction
+from core.times import now
+from plugins.auth.schema import events, sessions, tokens, users
+
+
+def taken(field: str) -> ApiError:
+    return ApiError(409, f"{field}_taken", f"this {field} is already registered")
+
+
+def conflict(username: str, email: str) -> ApiError | None:
+    """The 409 a registration of ``username``/``email`` would meet, if any."""
+    if find_by_username(username) is not None:
+        return taken("username")
+    if find_by_email(email) is not None:
+        return taken("email")
+    return None
+
+
+def create(username: str, email: str, password_hash: str, roles: list[str]) -> dict[str, Any]:
+    """Insert an account; a concurrent registration of the same name becomes a 409."""
+    try:
+        with transaction() as db:
+            result = db.executable.execute(
+                insert(users).values(
+                    username=username,
+                    email=email,
+                    password_hash=password_hash,
+                    email_verified=False,
+                    roles=json.dumps(roles),
+                    created_at=now(),
+                )
+            )
+            user_id = result.inserted_primary_key[0]
+    except IntegrityError:
+        raise conflict(username, email) or taken("username") from None
+    return get(user_id)
+
+
+def _one(statement: Any) -> dict[str, Any] | None:
+    row = get_db().executable.execute(statement).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def get(user_id: int) -> dict[str, Any] | None:
+    return _one(select(users).where(users.c.id == user_id))
+
+
+def find_by_username(username: str) -> dict[str, Any] | None:
+    return _one(select(users).where(func.lower(users.c.username) == username.lower()))
+
+
+def find_by_email(email: str) -> dict[str, Any] | None:
+    return _one(select(users).where(func.lower(users.c.email) == email.lower()))
+
+
+def find_by_login(login: str) -> dict[str, Any] | None:
+    """Usernames cannot contain ``@``, so a login with one is an email address."""
+    return find_by_email(login) if "@" in login else find_by_username(login)
+
+
+def roles_of(user: dict[str, Any]) -> list[str]:
+    return list(json.loads(user["roles"]))
+
+
+def public(user: dict[str, Any]) -> dict[str, Any]:
+    """The account fields any client may see (never the hash)."""
+    return {
+        "id": user["id"],
+        "username": user["username"],
+        "email": user["email"],
+        "email_verified": bool(user["email_verified"]),
+        "roles": roles_of(user),
+        "created_at": rfc3339(user["created_at"]),
+    }
+
+
+def set_password_hash(user_id: int, password_hash: str) -> None:
+    with transaction() as db:
+        db.executable.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+
+def set_email_verified(user_id: int) -> None:
+    with transaction() as db:
+        db.executable.execute(update(users).where(users.c.id == user_id).values(email_verified=True))
+
+
+def set_roles(user_id: int, roles: list[str]) -> None:
+    with transaction() as db:
+        db.executable.execute(
+            update(users).where(users.c.id == user_id).values(roles=json.dumps(sorted(set(roles))))
+        )
+
+
+def all_users() -> list[dict[str, Any]]:
+    return [dict(row) for row in get_db().executable.execute(select(users).order_by(users.c.id)).mappings()]
+
+
+def delete_everything_of(user_id: int) -> None:
+    """Drop the account and every auth row naming it (the ``user_deleted`` hook)."""
+    with transaction() as db:
+        for table in (sessions, tokens, events):
+            db.executable.execute(delete(table).where(table.c.user_id == user_id))
+        db.executable.execute(delete(users).where(users.c.id == user_id))

@@ -1,0 +1,98 @@
+"""Request bodies of the auth routes, validated before any view runs."""
+
+from __future__ import annotations
+
+import re
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import Field, ValidationInfo, field_validator
+
+from core import Body, plugin_settings
+from plugins.auth import passwords
+
+USERNAME = re.compile(r"[A-Za-z0-9_.-]{3,32}")
+MAX_EMAIL = 254
+#: Upper bound on what a login form may send as a password (the rules apply at registration).
+MAX_PASSWORD_INPUT = 4096
+
+
+def check_email(value: str) -> str:
+    """A syntactically valid address of at most 254 characters, lower-cased."""
+    if len(value) > MAX_EMAIL:
+        raise ValueError(f"must be at most {MAX_EMAIL} characters")
+    try:
+        # Syntax only: no DNS, and reserved names such as example.test are fine.
+        validate_email(value, check_deliverability=False, globally_deliverable=False)
+    except EmailNotValidError:
+        raise ValueError("not a valid email address") from None
+    return value.lower()
+
+
+def check_new_password(value: str, username: str | None, email: str | None) -> str:
+    problem = passwords.problem(value, plugin_settings("auth").password_min_length, username, email)
+    if problem:
+        raise ValueError(f"password {problem}")
+    return value
+
+
+class Register(Body):
+    username: str
+    email: str
+    password: str
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, value: str) -> str:
+        if not USERNAME.fullmatch(value):
+            raise ValueError("3-32 characters of letters, digits, '_', '.' and '-'")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return check_email(value)
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str, info: ValidationInfo) -> str:
+        return check_new_password(value, info.data.get("username"), info.data.get("email"))
+
+
+class Login(Body):
+    username: str = Field(min_length=1, max_length=MAX_EMAIL)
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT)
+
+
+class RefreshToken(Body):
+    refresh_token: str | None = Field(None, max_length=4096)
+
+
+class Password(Body):
+    password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT)
+
+
+class OptionalPassword(Body):
+    password: str | None = Field(None, max_length=MAX_PASSWORD_INPUT)
+
+
+class ChangePassword(Body):
+    current_password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT)
+    new_password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT)
+
+
+class ResetRequest(Body):
+    email: str
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return check_email(value)
+
+
+class ResetConfirm(Body):
+    token: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT)
+
+
+class TokenOnly(Body):
+    token: str = Field(min_length=1, max_length=256)

@@ -1,0 +1,59 @@
+"""Who sent this request: a Bearer access token, or the access cookie plus CSRF proof."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Request
+
+from core import UNSAFE_METHODS, Identity, plugin_settings, rfc3339, unauthorized
+from plugins.auth import sessions, tokens
+from plugins.auth.cookies import CookieNames, check_csrf
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of ``Authorization: Bearer …``; None when the header is absent or of another scheme."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def identify(request: Request) -> Identity | None:
+    settings = plugin_settings("auth")
+    names = CookieNames.for_settings(settings.cookie_secure)
+    if request.headers.get("Authorization") is not None:
+        token = bearer_token(request)
+        if token is None:
+            return None  # another scheme: another plugin's business
+        if "bearer" not in settings.transports:
+            raise unauthorized(message="this site accepts cookies only")
+        claims = tokens.decode(token, tokens.ACCESS)
+        transport = "bearer"
+    else:
+        token = request.cookies.get(names.access) if "cookie" in settings.transports else None
+        if not token:
+            return None
+        claims = tokens.decode(token, tokens.ACCESS)
+        if request.method in UNSAFE_METHODS:
+            check_csrf(request, names, claims.get("csrf"))
+        transport = "cookie"
+    row = sessions.for_request(claims["sid"])
+    if row is None or row["user_id"] != int(claims["sub"]):
+        raise sessions.revoked()
+    return Identity(
+        id=row["user_id"],
+        username=row["username"],
+        roles=frozenset(json.loads(row["roles"])),
+        session_id=claims["sid"],
+        transport=transport,
+        account={
+            "id": row["user_id"],
+            "username": row["username"],
+            "email": row["email"],
+            "email_verified": bool(row["email_verified"]),
+            "roles": json.loads(row["roles"]),
+            "created_at": rfc3339(row["created_at"]),
+        },
+    )

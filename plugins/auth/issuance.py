@@ -1,0 +1,51 @@
+"""The token body and cookies that register, login and refresh answer with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+from core import Identity, hooks, plugin_settings
+from core.times import now
+from plugins.auth import accounts, tokens
+from plugins.auth.cookies import CookieNames, new_csrf_value, set_auth_cookies
+
+#: Claims no plugin may override through ``extra_token_claims``.
+REGISTERED = frozenset({*tokens.REQUIRED_CLAIMS, "gen", "csrf"})
+
+
+def token_response(
+    user: dict[str, Any], session: dict[str, Any], generation: int, status: int = 200, csrf: str | None = None
+) -> Response:
+    """Sign a fresh access/refresh pair for ``session`` at ``generation`` and answer with it.
+
+    ``csrf`` keeps the browser's CSRF value across a cookie refresh; otherwise a new one is made.
+    """
+    settings = plugin_settings("auth")
+    use_cookies = "cookie" in settings.transports
+    csrf_value = (csrf or new_csrf_value()) if use_cookies else None
+    identity = Identity(id=user["id"], username=user["username"], roles=frozenset(accounts.roles_of(user)))
+    extra: dict[str, Any] = {}
+    for claims in hooks().extra_token_claims(identity=identity):
+        extra.update({key: value for key, value in (claims or {}).items() if key not in REGISTERED})
+    common = {
+        "user_id": user["id"],
+        "session_id": session["id"],
+        "session_end": session["expires_at"],
+        "csrf": csrf_value,
+    }
+    access, access_exp = tokens.issue(tokens.ACCESS, ttl=settings.access_token_ttl, extra=extra, **common)
+    refresh, refresh_exp = tokens.issue(
+        tokens.REFRESH, ttl=settings.refresh_token_ttl, generation=generation, **common
+    )
+    body: dict[str, Any] = {}
+    if "bearer" in settings.transports:
+        body.update(access_token=access, refresh_token=refresh)
+    body.update(token_type="Bearer", expires_in=max(0, access_exp - int(now())), user=accounts.public(user))
+    response = jsonify(body)
+    response.status_code = status
+    if use_cookies:
+        names = CookieNames.for_settings(settings.cookie_secure)
+        set_auth_cookies(response, names, access, refresh, csrf_value, max(0, refresh_exp - int(now())))
+    return response

@@ -1,0 +1,72 @@
+"""Mail: messages with a link to the site, delivered through the ``send_email`` hook.
+
+The built-in backend is ``trylast``: any other plugin implementing ``send_email`` wins.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import time
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from urllib.parse import urlencode
+
+from core import get_settings, hooks, plugin_settings
+
+log = logging.getLogger("annex.auth.mail")
+
+
+def link(page: str, token: str) -> str:
+    """``<site.url>/<page>?token=…``: built from configuration, never from the request's Host."""
+    return f"{get_settings().site.url.rstrip('/')}/{page.lstrip('/')}?{urlencode({'token': token})}"
+
+
+def send(to: str, subject: str, body: str) -> None:
+    message = EmailMessage()
+    message["From"] = plugin_settings("auth").mail_from
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="annex")
+    message.set_content(body)
+    hooks().send_email(message=message)
+
+
+def deliver(message: EmailMessage) -> bool:
+    """The configured backend: console, file or smtp."""
+    settings = plugin_settings("auth")
+    if settings.mail_backend == "file":
+        folder = Path(settings.mail_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns()}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"
+        (folder / name).write_bytes(message.as_bytes())
+    elif settings.mail_backend == "smtp":
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls()
+            if settings.smtp_user:
+                smtp.login(settings.smtp_user, settings.smtp_password)
+            smtp.send_message(message)
+    else:
+        log.info("mail to %s: %s\n%s", message["To"], message["Subject"], message.get_content())
+    return True
+
+
+def reset_message(to: str, token: str) -> None:
+    url = link(plugin_settings("auth").reset_page, token)
+    send(
+        to,
+        "Reset your password",
+        f"Someone asked to reset the password of your account.\n\nTo choose a new password, open:\n{url}\n\n"
+        "The link works once, for 30 minutes. If you did not ask, ignore this message.\n",
+    )
+
+
+def verification_message(to: str, token: str) -> None:
+    url = link(plugin_settings("auth").verify_page, token)
+    send(
+        to,
+        "Confirm your email address",
+        f"To confirm this address for your account, open:\n{url}\n\nThe link works once, for 30 minutes.\n",
+    )

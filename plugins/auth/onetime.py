@@ -1,0 +1,69 @@
+"""Single-use tokens for password reset and email verification: stored hashed, 30 minutes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import insert, select, update
+
+from core import ApiError, get_db, transaction
+from core.times import now
+from plugins.auth.schema import tokens
+
+#: Seconds a reset or verification link works.
+LIFETIME = 30 * 60
+RESET = "reset"
+VERIFY = "verify"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invalid() -> ApiError:
+    return ApiError(400, "invalid_token", "this link is unknown, used or expired")
+
+
+def create(user_id: int, kind: str) -> str:
+    token = secrets.token_urlsafe(32)
+    created = now()
+    with transaction() as db:
+        db.executable.execute(
+            insert(tokens).values(
+                user_id=user_id,
+                kind=kind,
+                token_hash=_hash(token),
+                created_at=created,
+                expires_at=created + LIFETIME,
+            )
+        )
+    return token
+
+
+def _usable(kind: str, token: str):
+    return (
+        tokens.c.token_hash == _hash(token),
+        tokens.c.kind == kind,
+        tokens.c.used_at.is_(None),
+        tokens.c.expires_at > now(),
+    )
+
+
+def owner(token: str, kind: str) -> int:
+    """The user a still-usable token belongs to, without using it up; else 400 ``invalid_token``."""
+    user_id = get_db().executable.execute(select(tokens.c.user_id).where(*_usable(kind, token))).scalar()
+    if user_id is None:
+        raise invalid()
+    return int(user_id)
+
+
+def consume(token: str, kind: str) -> int:
+    """Use the token up (atomically: a second use fails) and return its user."""
+    with transaction() as db:
+        row = db.executable.execute(
+            update(tokens).where(*_usable(kind, token)).values(used_at=now()).returning(tokens.c.user_id)
+        ).first()
+    if row is None:
+        raise invalid()
+    return int(row[0])

@@ -1,0 +1,78 @@
+"""``[plugins.auth]``: every setting of the auth plugin, with its default."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Literal
+
+from pydantic import Field
+
+from core import Section
+
+# The contract names a limit "register", which shadows ABCMeta.register on the class; on
+# instances the field wins, which is all this model is read through.
+warnings.filterwarnings("ignore", message='Field name "register"', category=UserWarning)
+
+
+class Limits(Section):
+    """``[plugins.auth.limits]``: rate limits of the auth routes (``limits`` notation)."""
+
+    #: Login attempts per (client IP, username).
+    login: str = "5/minute"
+    #: Login attempts per client IP.
+    login_ip: str = "30/minute"
+    #: Failed logins per account, from any IP.
+    login_account_failures: str = "100/hour"
+    #: Registrations per client IP.
+    register: str = "10/hour"
+    #: Refreshes per client IP.
+    refresh: str = "60/minute"
+    #: Password-reset requests per client IP.
+    password_reset: str = "5/hour"
+    #: Password-reset requests per email address.
+    password_reset_account: str = "3/hour"
+
+
+class Settings(Section):
+    #: bcrypt cost; stored hashes of a lower cost are re-hashed at the next login.
+    bcrypt_rounds: int = Field(12, ge=4, le=18)
+    #: Pepper for the HMAC applied before bcrypt (a secret that must never change once users exist).
+    password_pepper: str = ""
+    #: Shortest accepted password, in characters after NFKC normalisation.
+    password_min_length: int = Field(8, ge=8, le=1024)
+    #: HS256 signing key; empty derives one from security.secret_key.
+    jwt_key: str = ""
+    #: Former signing keys that still verify (key rotation).
+    previous_keys: list[str] = []
+    #: Seconds an access token lives.
+    access_token_ttl: int = Field(900, ge=1)
+    #: Seconds a refresh token lives.
+    refresh_token_ttl: int = Field(1_209_600, ge=1)
+    #: Seconds after login at which a session ends whatever the refreshes.
+    session_max_age: int = Field(2_592_000, ge=1)
+    #: Seconds during which the refresh token retired last may be presented again.
+    refresh_grace_seconds: int = Field(10, ge=0)
+    #: Where tokens may travel: Authorization header, cookies, or both.
+    transports: list[Literal["bearer", "cookie"]] = Field(["bearer", "cookie"], min_length=1)
+    #: ``false`` drops the __Host-/__Secure- prefixes and the Secure flag (plain-HTTP development).
+    cookie_secure: bool = True
+    #: Roles every new account gets.
+    default_roles: list[str] = ["member"]
+    #: ``console`` (log), ``file`` (.eml files in mail_dir) or ``smtp``.
+    mail_backend: Literal["console", "file", "smtp"] = "console"
+    #: Folder for the file backend's .eml files.
+    mail_dir: str = "instance/mail"
+    #: Sender of every message.
+    mail_from: str = "Annex <no-reply@localhost>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    #: Seconds before an SMTP connection attempt gives up.
+    smtp_timeout: float = 10.0
+    #: Page of the site that finishes a password reset (``<site.url>/<page>?token=…``).
+    reset_page: str = "reset-password.html"
+    #: Page of the site that confirms an email address.
+    verify_page: str = "verify-email.html"
+    limits: Limits = Limits()

@@ -1,0 +1,102 @@
+"""JWTs: issuing and verifying access and refresh tokens.
+
+Verification pins the algorithm, requires every registered claim, checks issuer, audience and
+type, and picks the key by ``kid`` among the current and previous keys.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+import time
+from typing import Any
+
+import jwt
+
+from core import ApiError, get_settings, plugin_settings, unauthorized
+from plugins.auth.keys import KeyRing, derive
+
+ALGORITHM = "HS256"
+AUDIENCE = "annex"
+REQUIRED_CLAIMS = ["iss", "aud", "sub", "sid", "jti", "iat", "exp", "typ"]
+ACCESS = "access"
+REFRESH = "refresh"
+
+
+@functools.lru_cache(maxsize=8)
+def _ring(jwt_key: str, previous: tuple[str, ...], secret_key: str) -> KeyRing:
+    return KeyRing.build(jwt_key or derive(secret_key), list(previous))
+
+
+def keyring() -> KeyRing:
+    settings = plugin_settings("auth")
+    return _ring(settings.jwt_key, tuple(settings.previous_keys), get_settings().security.secret_key or "")
+
+
+def csrf_hash(value: str) -> str:
+    """What a token carries of its CSRF value: enough to bind it, useless to forge it."""
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+def issue(
+    typ: str,
+    user_id: int,
+    session_id: int,
+    ttl: int,
+    session_end: float,
+    *,
+    generation: int | None = None,
+    csrf: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> tuple[str, int]:
+    """A signed token and its ``exp``; never valid past the session's absolute end."""
+    issued = int(time.time())
+    expires = int(min(issued + ttl, session_end))
+    claims: dict[str, Any] = dict(extra or {})
+    claims.update(
+        iss=get_settings().site.url,
+        aud=AUDIENCE,
+        sub=str(user_id),
+        sid=session_id,
+        jti=secrets.token_urlsafe(12),
+        iat=issued,
+        exp=expires,
+        typ=typ,
+    )
+    if generation is not None:
+        claims["gen"] = generation
+    if csrf is not None:
+        claims["csrf"] = csrf_hash(csrf)
+    ring = keyring()
+    token = jwt.encode(claims, ring.current, algorithm=ALGORITHM, headers={"kid": ring.current_kid})
+    return token, expires
+
+
+def decode(token: str, typ: str, *, verify_exp: bool = True) -> dict[str, Any]:
+    """The verified claims of ``token``, or a 401 (``token_expired`` past ``exp``)."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise unauthorized(message="malformed token") from None
+    key = keyring().by_kid.get(str(header.get("kid")))
+    if key is None:
+        raise unauthorized(message="unknown signing key")
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=get_settings().site.url,
+            options={"require": REQUIRED_CLAIMS, "verify_exp": verify_exp},
+        )
+    except jwt.ExpiredSignatureError:
+        raise ApiError(401, "token_expired", "token has expired") from None
+    except jwt.PyJWTError:
+        raise unauthorized(message="invalid token") from None
+    if claims["typ"] != typ:
+        raise unauthorized(message=f"not an {typ} token" if typ == ACCESS else f"not a {typ} token")
+    if not isinstance(claims["sid"], int) or not str(claims["sub"]).isdigit():
+        raise unauthorized(message="invalid token")
+    return claims

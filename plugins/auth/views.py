@@ -1,0 +1,330 @@
+"""``/api/auth``: register, login, refresh, logout, sessions, activity, password, reset, verify."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from core import (
+    ApiError,
+    RateLimit,
+    check_rate_limit,
+    client_ip,
+    current_identity,
+    endpoint,
+    field_error,
+    hooks,
+    plugin_settings,
+    rate_limiter,
+    rfc3339,
+    unauthorized,
+)
+from core.ratelimit import rate_limited
+from plugins.auth import accounts, activity, mail, onetime, passwords, sessions, tokens
+from plugins.auth.bodies import (
+    ChangePassword,
+    Login,
+    OptionalPassword,
+    Password,
+    RefreshToken,
+    Register,
+    ResetConfirm,
+    ResetRequest,
+    TokenOnly,
+)
+from plugins.auth.cookies import CookieNames, check_csrf, clear_auth_cookies
+from plugins.auth.identify import bearer_token
+from plugins.auth.issuance import token_response
+
+bp = Blueprint("auth", __name__, url_prefix="/api/auth")
+
+
+def settings() -> Any:
+    return plugin_settings("auth")
+
+
+def limit(name: str) -> Any:
+    """A limit read from ``[plugins.auth.limits]`` at request time."""
+    return lambda: getattr(settings().limits, name)
+
+
+def _ip_and_login(data: Any) -> tuple[str, ...]:
+    login = data.get("username") if isinstance(data, dict) else None
+    return client_ip(), str(login or "").lower()
+
+
+def cookie_names() -> CookieNames:
+    return CookieNames.for_settings(settings().cookie_secure)
+
+
+def invalid_credentials() -> ApiError:
+    return ApiError(401, "invalid_credentials", "invalid username or password")
+
+
+def no_content(clear_cookies: bool = False) -> Response:
+    response = Response(status=204)
+    if clear_cookies and "cookie" in settings().transports:
+        clear_auth_cookies(response, cookie_names())
+    return response
+
+
+def password_hash(password: str) -> str:
+    s = settings()
+    return passwords.hash_password(password, s.bcrypt_rounds, s.password_pepper)
+
+
+def verify(user: dict[str, Any], password: str) -> bool:
+    return passwords.check_password(password, user["password_hash"], settings().password_pepper)
+
+
+def new_session(user: dict[str, Any]) -> dict[str, Any]:
+    return sessions.create(user["id"], settings().session_max_age, request.user_agent.string, client_ip())
+
+
+def me() -> dict[str, Any]:
+    identity = current_identity()
+    user = accounts.get(identity.id) if identity else None
+    if user is None:
+        raise sessions.revoked()
+    return user
+
+
+# ------------------------------------------------------------------------------------------------
+# accounts and sessions
+# ------------------------------------------------------------------------------------------------
+
+
+@bp.post("/register")
+@endpoint(body=Register, status=201, rate_limits=[RateLimit("register", limit("register"))])
+def register(body: Register):
+    """Create an account and log it in."""
+    clash = accounts.conflict(body.username, body.email)
+    if clash is not None:
+        raise clash
+    user = accounts.create(body.username, body.email, password_hash(body.password), settings().default_roles)
+    session = new_session(user)
+    activity.record(user["id"], "register")
+    hooks().user_created(user=accounts.public(user))
+    return token_response(user, session, session["generation"], status=201)
+
+
+@bp.post("/login")
+@endpoint(
+    body=Login,
+    rate_limits=[
+        RateLimit("login", limit("login"), key=_ip_and_login),
+        RateLimit("login_ip", limit("login_ip")),
+    ],
+)
+def login(body: Login):
+    """Log in with username or email and password; a new session starts."""
+    s = settings()
+    user = accounts.find_by_login(body.username)
+    failures_key = (
+        "login_account_failures",
+        s.limits.login_account_failures,
+        str(user["id"]) if user else "",
+    )
+    if user is not None and not rate_limiter().test(*failures_key):
+        raise rate_limited()
+    # An unknown user costs one hash check too: both failures take as long.
+    stored = user["password_hash"] if user else passwords.dummy_hash(s.bcrypt_rounds)
+    if not passwords.check_password(body.password, stored, s.password_pepper) or user is None:
+        if user is not None:
+            rate_limiter().hit(*failures_key)
+            activity.record(user["id"], "login_failed")
+        raise invalid_credentials()
+    if passwords.cost_of(user["password_hash"]) != s.bcrypt_rounds:
+        accounts.set_password_hash(user["id"], password_hash(body.password))
+    session = new_session(user)
+    activity.record(user["id"], "login")
+    return token_response(user, session, session["generation"])
+
+
+@bp.post("/refresh")
+@endpoint(body=RefreshToken, body_optional=True, rate_limits=[RateLimit("refresh", limit("refresh"))])
+def refresh(body: RefreshToken):
+    """Trade a refresh token (body, or the refresh cookie with CSRF proof) for a rotated pair."""
+    token, csrf = body.refresh_token, None
+    from_cookie = token is None and "cookie" in settings().transports
+    if from_cookie:
+        token = request.cookies.get(cookie_names().refresh)
+    if not token:
+        raise unauthorized(message="no refresh token")
+    claims = tokens.decode(token, tokens.REFRESH)
+    if from_cookie:
+        csrf = check_csrf(request, cookie_names(), claims.get("csrf"))
+    generation = claims.get("gen")
+    if not isinstance(generation, int):
+        raise unauthorized(message="invalid token")
+    try:
+        result = sessions.refresh(
+            claims["sid"], generation, int(claims["sub"]), settings().refresh_grace_seconds
+        )
+    except sessions.ReuseDetected as reuse:
+        activity.record(reuse.session["user_id"], "refresh_reuse")
+        raise sessions.revoked() from None
+    user = accounts.get(result.session["user_id"])
+    if user is None:
+        raise sessions.revoked()
+    return token_response(user, result.session, result.generation, csrf=csrf)
+
+
+@bp.post("/logout")
+@endpoint(body=RefreshToken, body_optional=True)
+def logout(body: RefreshToken):
+    """End this session (access token, refresh token in the body, or the cookies)."""
+    claims = _logout_claims(body.refresh_token)
+    session = sessions.get(claims["sid"])
+    if session is not None and session["user_id"] == int(claims["sub"]) and sessions.revoke(claims["sid"]):
+        activity.record(session["user_id"], "logout")
+    return no_content(clear_cookies=True)
+
+
+def _logout_claims(refresh_token: str | None) -> dict[str, Any]:
+    """Whose session to end. Expiry is not checked: ending a session is always allowed to its owner."""
+    if refresh_token:
+        return tokens.decode(refresh_token, tokens.REFRESH, verify_exp=False)
+    s, names = settings(), cookie_names()
+    if request.headers.get("Authorization") is not None and "bearer" in s.transports:
+        token = bearer_token(request)
+        if token:
+            return tokens.decode(token, tokens.ACCESS, verify_exp=False)
+    if "cookie" in s.transports:
+        for name, typ in ((names.access, tokens.ACCESS), (names.refresh, tokens.REFRESH)):
+            if request.cookies.get(name):
+                claims = tokens.decode(request.cookies[name], typ, verify_exp=False)
+                check_csrf(request, names, claims.get("csrf"))
+                return claims
+    raise unauthorized()
+
+
+@bp.post("/logout-all")
+@endpoint(body=Password, auth=True)
+def logout_all(body: Password):
+    """End every session of the user (asks for the password again)."""
+    user = me()
+    if not verify(user, body.password):
+        raise invalid_credentials()
+    sessions.revoke_all(user["id"])
+    activity.record(user["id"], "logout_all")
+    return no_content(clear_cookies=True)
+
+
+@bp.get("/sessions")
+@endpoint(auth=True)
+def list_sessions():
+    """The user's active sessions; ``current`` marks this one."""
+    identity = current_identity()
+    return {
+        "sessions": [
+            {
+                "id": row["id"],
+                "created_at": rfc3339(row["created_at"]),
+                "last_used_at": rfc3339(row["last_used_at"]),
+                "user_agent": row["user_agent"],
+                "ip": row["ip"],
+                "current": row["id"] == identity.session_id,
+            }
+            for row in sessions.active(identity.id)
+        ]
+    }
+
+
+@bp.delete("/sessions/<int:session_id>")
+@endpoint(body=OptionalPassword, body_optional=True, auth=True)
+def delete_session(session_id: int, body: OptionalPassword):
+    """End one session: this one freely, any other with the password."""
+    identity = current_identity()
+    target = sessions.get(session_id)
+    if target is None or target["user_id"] != identity.id or target["revoked_at"] is not None:
+        raise ApiError(404, "not_found", "no such session")
+    current = session_id == identity.session_id
+    if not current:
+        if body.password is None:
+            raise field_error("password", "field required")
+        if not verify(me(), body.password):
+            raise invalid_credentials()
+    sessions.revoke(session_id)
+    activity.record(identity.id, "session_revoked")
+    return no_content(clear_cookies=current)
+
+
+@bp.get("/activity")
+@endpoint(auth=True)
+def list_activity():
+    """The user's own security log, newest first (at most 100 entries)."""
+    return {"events": activity.recent(current_identity().id)}
+
+
+# ------------------------------------------------------------------------------------------------
+# passwords and email
+# ------------------------------------------------------------------------------------------------
+
+
+@bp.post("/password")
+@endpoint(body=ChangePassword, auth=True)
+def change_password(body: ChangePassword):
+    """Change the password; every other session ends, this one stays."""
+    user = me()
+    problem = passwords.problem(
+        body.new_password, settings().password_min_length, user["username"], user["email"]
+    )
+    if problem:
+        raise field_error("new_password", f"password {problem}")
+    if not verify(user, body.current_password):
+        raise invalid_credentials()
+    accounts.set_password_hash(user["id"], password_hash(body.new_password))
+    sessions.revoke_all(user["id"], keep=current_identity().session_id)
+    activity.record(user["id"], "password_changed")
+    return no_content()
+
+
+@bp.post("/password-reset")
+@endpoint(body=ResetRequest, status=202, rate_limits=[RateLimit("password_reset", limit("password_reset"))])
+def request_password_reset(body: ResetRequest):
+    """Mail a reset link if the address has an account; the answer is the same either way."""
+    check_rate_limit("password_reset_account", settings().limits.password_reset_account, body.email)
+    user = accounts.find_by_email(body.email)
+    if user is not None:
+        mail.reset_message(user["email"], onetime.create(user["id"], onetime.RESET))
+    return {"status": "accepted"}, 202
+
+
+@bp.post("/password-reset/confirm")
+@endpoint(body=ResetConfirm)
+def confirm_password_reset(body: ResetConfirm):
+    """Set a new password with a reset token; every session ends."""
+    user = accounts.get(onetime.owner(body.token, onetime.RESET))
+    if user is None:
+        raise onetime.invalid()
+    problem = passwords.problem(
+        body.new_password, settings().password_min_length, user["username"], user["email"]
+    )
+    if problem:
+        raise field_error("new_password", f"password {problem}")
+    onetime.consume(body.token, onetime.RESET)
+    accounts.set_password_hash(user["id"], password_hash(body.new_password))
+    sessions.revoke_all(user["id"])
+    activity.record(user["id"], "password_reset")
+    return no_content()
+
+
+@bp.post("/verify-email")
+@endpoint(auth=True, status=202)
+def request_email_verification():
+    """Mail a link that confirms the account's address."""
+    user = me()
+    mail.verification_message(user["email"], onetime.create(user["id"], onetime.VERIFY))
+    return {"status": "accepted"}, 202
+
+
+@bp.post("/verify-email/confirm")
+@endpoint(body=TokenOnly)
+def confirm_email(body: TokenOnly):
+    """Mark the address as verified with the mailed token."""
+    user_id = onetime.consume(body.token, onetime.VERIFY)
+    accounts.set_email_verified(user_id)
+    activity.record(user_id, "email_verified")
+    return no_content()
