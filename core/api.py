@@ -111,7 +111,7 @@ def endpoint(
             if spec.body is not None:
                 kwargs["body"] = validate(spec.body, data)
             if spec.query is not None:
-                kwargs["query"] = validate(spec.query, request.args.to_dict())
+                kwargs["query"] = validate(spec.query, read_query())
             return to_response(view(*args, **kwargs), spec.status)
 
         setattr(wrapper, SPEC_ATTRIBUTE, spec)
@@ -122,7 +122,7 @@ def endpoint(
 
 def read_json_object(optional: bool = False) -> dict[str, Any]:
     """The request body as a JSON object: 415 if not JSON, 400 if malformed or not an object."""
-    data = request.get_data(cache=True)
+    data = _read_body()
     has_type = bool(request.headers.get("Content-Type"))
     if not data and not has_type and optional:
         return {}
@@ -136,6 +136,29 @@ def read_json_object(optional: bool = False) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ApiError(400, "invalid_json", "body must be a JSON object")
     return value
+
+
+def _read_body() -> bytes:
+    """The request body; 413 when a body without Content-Length (chunked) runs past the limit.
+
+    werkzeug silently cuts such a body at ``MAX_CONTENT_LENGTH``: one more byte from the
+    server's stream tells "exactly at the limit" from "over it".
+    """
+    data = request.get_data(cache=True)
+    limit = request.max_content_length
+    cut = request.content_length is None and limit is not None and len(data) >= limit
+    if cut and request.environ["wsgi.input"].read(1):
+        raise ApiError(413, "payload_too_large", f"body larger than {limit} bytes")
+    return data
+
+
+def read_query() -> dict[str, str]:
+    """The query string as a dict, refusing what the JSON reader refuses (NUL, lone surrogates)."""
+    args = request.args.to_dict()
+    for key, value in args.items():
+        json_input.check_string(key)
+        json_input.check_string(value)
+    return args
 
 
 def validate(model: type[BaseModel], data: Any) -> Any:

@@ -12,7 +12,7 @@ log = logging.getLogger("annex")
 
 #: Code sent for each HTTP status raised by Flask/werkzeug itself.
 HTTP_CODES = {
-    400: "bad_request",
+    400: "invalid_json",  # the API reads only JSON: a bare 400 is a body werkzeug could not parse
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
@@ -57,15 +57,17 @@ class ApiError(Exception):
 
 
 def unauthorized(code: str = "unauthorized", message: str = "authentication required") -> ApiError:
-    """A 401 with the RFC 6750 challenge; ``error="invalid_token"`` when a token was rejected."""
+    """A 401; the response gets the RFC 6750 challenge (see ``bearer_challenge``)."""
+    return ApiError(401, code, message)
+
+
+def bearer_challenge(error: ApiError) -> str:
+    """``WWW-Authenticate`` for a 401: ``error="invalid_token"`` when a token was presented and
+    rejected (or the refusal is about a token, such as ``token_expired``)."""
     challenge = 'Bearer realm="annex"'
-    if code != "unauthorized" or _presented_token():
-        challenge += f', error="invalid_token", error_description="{message}"'
-    return ApiError(401, code, message, headers={"WWW-Authenticate": challenge})
-
-
-def _presented_token() -> bool:
-    return bool(request.headers.get("Authorization")) if request else False
+    if error.code not in ("unauthorized", "invalid_credentials") or request.headers.get("Authorization"):
+        challenge += f', error="invalid_token", error_description="{error.message}"'
+    return challenge
 
 
 def error_response(error: ApiError) -> Response:
@@ -74,7 +76,7 @@ def error_response(error: ApiError) -> Response:
     for name, value in error.headers.items():
         response.headers[name] = value
     if error.status == 401 and "WWW-Authenticate" not in response.headers:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="annex"'
+        response.headers["WWW-Authenticate"] = bearer_challenge(error)
     return response
 
 
@@ -88,9 +90,9 @@ def _http_exception(exc: HTTPException) -> Response:
     status = exc.code or 500
     if status >= 500:
         return _unhandled(exc)
-    if status == 404 and (serve := current_app.extensions["annex"].static_fallback) is not None:
-        if (served := serve()) is not None:
-            return served
+    serve = current_app.extensions["annex"].static_fallback
+    if status == 404 and serve is not None and (served := serve()) is not None:
+        return served
     error = ApiError(status, HTTP_CODES.get(status, "error"), _message(exc))
     response = error_response(error)
     if status == 405 and exc.get_response().headers.get("Allow"):

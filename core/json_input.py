@@ -66,18 +66,18 @@ def _check_tree(root: Any) -> None:
     while stack:
         value, depth = stack.pop()
         if isinstance(value, str):
-            _check_string(value)
+            check_string(value)
         elif isinstance(value, (dict, list)):
             if depth > MAX_DEPTH:
                 raise invalid(f"nesting deeper than {MAX_DEPTH} levels")
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in items:
                 if isinstance(key, str):
-                    _check_string(key)
+                    check_string(key)
                 stack.append((item, depth + 1))
 
 
-def _check_string(value: str) -> None:
+def check_string(value: str) -> None:
     if "\x00" in value:
         raise invalid("strings must not contain NUL characters")
     try:

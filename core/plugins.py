@@ -63,7 +63,9 @@ def _builtin_names() -> list[str]:
         package = importlib.import_module(BUILTIN_PACKAGE)
     except ImportError:
         return []
-    return sorted(info.name for info in pkgutil.iter_modules(package.__path__) if not info.name.startswith("_"))
+    return sorted(
+        info.name for info in pkgutil.iter_modules(package.__path__) if not info.name.startswith("_")
+    )
 
 
 def _core_version() -> str:
@@ -144,7 +146,9 @@ def call_each(pm: pluggy.PluginManager, hook: str, **kwargs: Any) -> list[tuple[
         except PluginError:
             raise
         except Exception as exc:
-            raise PluginError(f"plugin {impl.plugin_name} failed in {hook}: {type(exc).__name__}: {exc}") from exc
+            raise PluginError(
+                f"plugin {impl.plugin_name} failed in {hook}: {type(exc).__name__}: {exc}"
+            ) from exc
         if result is not None:
             results.append((impl.plugin_name, result))
     return results

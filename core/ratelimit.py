@@ -89,7 +89,9 @@ def check_rate_limit(name: str, limit: str, *key: str) -> None:
 def rate_limited() -> ApiError:
     state = g.get("_annex_ratelimit")
     retry = max(1, math.ceil(state[2] - time.time())) if state else 60
-    return ApiError(429, "rate_limited", "too many requests, retry later", headers={"Retry-After": str(retry)})
+    return ApiError(
+        429, "rate_limited", "too many requests, retry later", headers={"Retry-After": str(retry)}
+    )
 
 
 def client_ip() -> str:
@@ -108,9 +110,13 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _default_limit() -> None:
         limiter = app.extensions["annex"].limiter
-        if limiter.enabled and request.path.startswith("/api") and request.method != "OPTIONS":
-            if not limiter.hit("default", limiter.default, client_ip()):
-                raise rate_limited()
+        if (
+            limiter.enabled
+            and request.path.startswith("/api")
+            and request.method != "OPTIONS"
+            and not limiter.hit("default", limiter.default, client_ip())
+        ):
+            raise rate_limited()
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, g, redirect, request
 from flask_cors import CORS
@@ -66,31 +66,58 @@ def init_app(app: Flask, settings: Settings) -> None:
         if security.force_https and not request.is_secure:
             if request.path.startswith("/api") or request.method not in ("GET", "HEAD"):
                 raise ApiError(403, "https_required", "use https")
-            query = request.query_string.decode("latin-1")
-            target = f"https://{site_host}{request.path}" + (f"?{query}" if query else "")
-            return redirect(target, code=308)
+            return redirect(_https_url(site_host), code=308)
         length = request.content_length
         if length is not None and length > security.max_body_bytes:
             raise ApiError(413, "payload_too_large", f"body larger than {security.max_body_bytes} bytes")
         if request.method in UNSAFE_METHODS:
             origin = request.headers.get("Origin")
-            if origin is not None and origin_of(origin) not in allowed_origins:
+            if origin is not None and not _is_allowed(origin, allowed_origins):
                 raise ApiError(403, "csrf_failed", "cross-site request refused")
         return None
 
     non_json_csp = security.content_security_policy
+    site_origin = origin_of(settings.site.url)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
+        _pin_location(response, site_origin)
         headers["X-Content-Type-Options"] = "nosniff"
         headers["X-Frame-Options"] = "DENY"
         headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         headers["Content-Security-Policy"] = JSON_CSP if response.is_json else non_json_csp
         if request.is_secure:
             headers["Strict-Transport-Security"] = HSTS
+        # API answers are per-user or volatile: never cached unless a view says otherwise.
+        # Auth answers carry tokens: never cached, whatever the view said.
         if request.path.startswith("/api/auth/") or (
-            g.get("_annex_identity") is not None and "Cache-Control" not in headers
+            "Cache-Control" not in headers
+            and (request.path.startswith("/api") or g.get("_annex_identity") is not None)
         ):
             headers["Cache-Control"] = "no-store"
         return response
+
+
+def _is_allowed(origin: str, allowed: set[str]) -> bool:
+    """Whether a request's ``Origin`` is one of ``allowed``; an unparsable one never is."""
+    try:
+        return origin_of(origin) in allowed
+    except ValueError:
+        return False
+
+
+def _https_url(host: str) -> str:
+    """The request's URL on ``https://host``. The path is re-encoded: decoded, it may hold a
+    ``?``, ``%`` or line break that must stay part of the path (or would make a 500)."""
+    path = quote(request.path, safe="/!$&'()*+,;=:@~")
+    query = quote(request.query_string, safe="!$&'()*+,/:;=?@%~")
+    return f"https://{host}{path}" + (f"?{query}" if query else "")
+
+
+def _pin_location(response: Response, site_origin: str) -> None:
+    """Point a redirect that werkzeug built from the request's ``Host`` (merged slashes,
+    ``url_for(_external=True)``) at ``site.url`` instead: a forged Host must not steer clients."""
+    location = response.headers.get("Location")
+    if location and location.startswith(request.host_url):
+        response.headers["Location"] = f"{site_origin}/{location[len(request.host_url) :]}"

@@ -24,13 +24,17 @@ def static_server(root: Path) -> Callable[[], Response | None]:
         if joined is None:
             return None
         target = Path(joined)
-        if target.is_dir():
-            if not request.path.endswith("/"):
-                query = request.query_string.decode("latin-1")
-                return redirect(request.path + "/" + (f"?{query}" if query else ""), code=308)
-            target = target / "index.html"
-        # A symlink inside the site must not lead outside it.
-        if not target.is_file() or not target.resolve().is_relative_to(root):
+        try:
+            if target.is_dir():
+                if not request.path.endswith("/"):
+                    query = request.query_string.decode("latin-1")
+                    return redirect(request.path + "/" + (f"?{query}" if query else ""), code=308)
+                target = target / "index.html"
+            # A symlink inside the site must not lead outside it.
+            if not target.is_file() or not target.resolve().is_relative_to(root):
+                return None
+        except (OSError, ValueError):
+            # A name the filesystem refuses (too long, NUL byte) is simply not there: 404, not 500.
             return None
         return send_file(target, conditional=True, max_age=0)
 

@@ -25,7 +25,9 @@ def test_defaults_apply_when_there_is_no_config_toml(tmp_path, monkeypatch):
 
 
 def test_environment_beats_dotenv_which_beats_the_file(tmp_path, monkeypatch):
-    config = write_config(tmp_path / "config.toml", '[site]\nurl = "https://file.example"\n[security]\nmax_body_bytes = 1000\n')
+    config = write_config(
+        tmp_path / "config.toml", '[site]\nurl = "https://file.example"\n[security]\nmax_body_bytes = 1000\n'
+    )
     (tmp_path / ".env").write_text(
         'ANNEX__SITE__URL="https://dotenv.example"\nANNEX__SECURITY__MAX_BODY_BYTES=2000\n'
     )
@@ -49,7 +51,9 @@ def test_missing_explicit_config_file_is_an_error(tmp_path):
 
 def test_shortcut_variables_override_secret_and_database(tmp_path):
     environ = {"ANNEX_SECRET_KEY": "k" * 40, "ANNEX_DATABASE_URL": "sqlite:///x.db"}
-    settings, _ = load_settings({"database": {"url": "sqlite:///y.db"}}, environ=environ, instance_path=tmp_path)
+    settings, _ = load_settings(
+        {"database": {"url": "sqlite:///y.db"}}, environ=environ, instance_path=tmp_path
+    )
     assert settings.security.secret_key == "k" * 40
     assert settings.database.url == "sqlite:///x.db"
 
@@ -110,7 +114,9 @@ def test_string_setting_may_come_from_an_environment_variable(tmp_path, monkeypa
 def test_missing_referenced_variable_is_an_error(tmp_path, monkeypatch):
     monkeypatch.delenv("ANNEX_TEST_UNSET", raising=False)
     with pytest.raises(ConfigError, match="security.secret_key.*ANNEX_TEST_UNSET is not set"):
-        load_settings({"security": {"secret_key": {"env": "ANNEX_TEST_UNSET"}}}, environ={}, instance_path=tmp_path)
+        load_settings(
+            {"security": {"secret_key": {"env": "ANNEX_TEST_UNSET"}}}, environ={}, instance_path=tmp_path
+        )
 
 
 def test_string_setting_may_come_from_a_file(tmp_path):
@@ -123,7 +129,9 @@ def test_string_setting_may_come_from_a_file(tmp_path):
 
 def test_unreadable_secret_file_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="cannot read"):
-        load_settings({"security": {"secret_key": {"file": str(tmp_path / "none")}}}, environ={}, instance_path=tmp_path)
+        load_settings(
+            {"security": {"secret_key": {"file": str(tmp_path / "none")}}}, environ={}, instance_path=tmp_path
+        )
 
 
 def test_development_generates_a_secret_key_and_keeps_it(tmp_path):
@@ -144,7 +152,9 @@ def test_production_refuses_a_missing_or_short_secret(tmp_path, secret):
 
 def test_production_accepts_a_strong_secret(tmp_path):
     settings, _ = load_settings(
-        {"site": {"environment": "production"}}, environ={"ANNEX_SECRET_KEY": "p" * 32}, instance_path=tmp_path
+        {"site": {"environment": "production"}},
+        environ={"ANNEX_SECRET_KEY": "p" * 32},
+        instance_path=tmp_path,
     )
     assert settings.is_production
 
@@ -173,7 +183,10 @@ def test_section_for_a_plugin_that_does_not_exist_is_an_error(make_app):
 
 def test_config_command_prints_the_effective_configuration_with_secrets_masked(make_app):
     app = make_app(
-        {"security": {"secret_key": "super-secret-value-" * 3}, "plugins": {"hello": {"api_token": "tok-123"}}},
+        {
+            "security": {"secret_key": "super-secret-value-" * 3},
+            "plugins": {"hello": {"api_token": "tok-123"}},
+        },
         plugins=[hello],
     )
     result = app.test_cli_runner().invoke(args=["config"])

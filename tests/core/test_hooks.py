@@ -14,7 +14,9 @@ from tests.testplugins import allhooks
 
 ARCHITECTURE = Path(__file__).resolve().parents[3] / "shared" / "spec" / "architecture.md"
 HOOKS = sorted(
-    name for name, value in vars(hookspecs).items() if inspect.isfunction(value) and hasattr(value, "annex_spec")
+    name
+    for name, value in vars(hookspecs).items()
+    if inspect.isfunction(value) and hasattr(value, "annex_spec")
 )
 
 
