@@ -24,6 +24,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 SPEC_ATTRIBUTE = "annex_endpoint"
 
 
+#: A request model, or a zero-argument callable that returns one.
+ModelSource = type[BaseModel] | Callable[[], type[BaseModel]]
+
+
 class Body(BaseModel):
     """Base for request models: unknown fields are a 422 naming them (no mass assignment)."""
 
@@ -48,7 +52,7 @@ class RateLimit:
 
 @dataclass(frozen=True)
 class EndpointSpec:
-    body: type[BaseModel] | None
+    body: ModelSource | None
     query: type[BaseModel] | None
     response: type[BaseModel] | None
     status: int
@@ -62,7 +66,7 @@ class EndpointSpec:
 
 def endpoint(
     *,
-    body: type[BaseModel] | None = None,
+    body: ModelSource | None = None,
     query: type[BaseModel] | None = None,
     response: type[BaseModel] | None = None,
     status: int = 200,
@@ -81,7 +85,8 @@ def endpoint(
     The view receives ``body=`` / ``query=`` as validated models and returns a dict, a list, a
     pydantic model, ``(data, status)``, ``(data, status, headers)``, a ``Response``, or None
     for ``204``. ``auth`` requires an identity (401), ``roles`` also these roles (403).
-    ``body_optional`` lets an empty body through as ``{}``.
+    ``body_optional`` lets an empty body through as ``{}``. ``body`` may also be a callable
+    returning the model, for bodies shaped by configuration (called in the request context).
     """
 
     def decorator(view: F) -> F:
@@ -109,7 +114,7 @@ def endpoint(
             for limit in spec.rate_limits:
                 limit.check(data)
             if spec.body is not None:
-                kwargs["body"] = validate(spec.body, data)
+                kwargs["body"] = validate(resolve_model(spec.body), data)
             if spec.query is not None:
                 kwargs["query"] = validate(spec.query, read_query())
             return to_response(view(*args, **kwargs), spec.status)
@@ -150,6 +155,11 @@ def _read_body() -> bytes:
     if cut and request.environ["wsgi.input"].read(1):
         raise ApiError(413, "payload_too_large", f"body larger than {limit} bytes")
     return data
+
+
+def resolve_model(source: ModelSource) -> type[BaseModel]:
+    """A model class, or one built from configuration by a zero-argument callable."""
+    return source if isinstance(source, type) else source()
 
 
 def read_query() -> dict[str, str]:

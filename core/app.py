@@ -20,8 +20,6 @@ from core.plugins import PluginError, build_manager, call_each, discover
 from core.static import static_server
 
 log = logging.getLogger("annex")
-#: Where the project lives: config paths such as site.static_dir are relative to it.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -73,17 +71,18 @@ def create_app(
     db.init_app(app)
     security.init_app(app, settings)
     ratelimit.init_app(app)
-    _register_routes(app, state)
     cli.init_app(app)
-    pm.hook.register_commands(cli=app.cli)
     if settings.site.static_dir:
-        state.static_fallback = static_server(PROJECT_ROOT / settings.site.static_dir)
-    state.migrations = ordered(m for _, result in call_each(pm, "register_migrations") for m in result)
-    if not settings.is_production:
-        apply(state.db, state.migrations)
-        db.release(state.db)
-    _warn_about_production(state)
-    pm.hook.startup(app=app)
+        state.static_fallback = static_server(Path(settings.site.static_dir))
+    # Start-up hooks run in an app context: plugins may read their settings and the database.
+    with app.app_context():
+        _register_routes(app, state)
+        pm.hook.register_commands(cli=app.cli)
+        state.migrations = ordered(m for _, result in call_each(pm, "register_migrations") for m in result)
+        if not settings.is_production:
+            apply(state.db, state.migrations)
+        _warn_about_production(state)
+        pm.hook.startup(app=app)
     return app
 
 

@@ -9,7 +9,7 @@ from flask import Flask
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from core.api import SPEC_ATTRIBUTE, EndpointSpec
+from core.api import SPEC_ATTRIBUTE, EndpointSpec, resolve_model
 
 #: werkzeug converter → OpenAPI schema of the path parameter.
 CONVERTER_SCHEMAS = {"int": {"type": "integer"}, "float": {"type": "number"}}
@@ -77,7 +77,8 @@ def generate(app: Flask, title: str, version: str) -> dict[str, Any]:
 def _models(specs: Any) -> list[type[BaseModel]]:
     seen: list[type[BaseModel]] = []
     for spec in specs:
-        for model in (spec.body, spec.query, spec.response):
+        for source in (spec.body, spec.query, spec.response):
+            model = resolve_model(source) if source is not None else None
             if model is not None and model not in seen:
                 seen.append(model)
     return seen
@@ -120,7 +121,7 @@ def _operation(spec: EndpointSpec | None, view: Any, refs: dict[type[BaseModel],
     if spec.body is not None:
         operation["requestBody"] = {
             "required": not spec.body_optional,
-            "content": {"application/json": {"schema": refs[spec.body]}},
+            "content": {"application/json": {"schema": refs[resolve_model(spec.body)]}},
         }
         responses["400"] = _error("malformed JSON")
         responses["413"] = _error("body too large")

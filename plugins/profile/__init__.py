@@ -1,0 +1,148 @@
+"""The profile plugin: display name, bio, avatar and the custom fields a site declares.
+
+It learns who the user is from ``current_identity()`` and never reads the auth plugin's tables:
+the account fields come with the identity.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app
+from sqlalchemy.exc import IntegrityError
+
+from core import (
+    ApiError,
+    Migration,
+    current_identity,
+    endpoint,
+    get_db,
+    hookimpl,
+    plugin_settings,
+    transaction,
+)
+from core.times import now
+from plugins.profile.model import all_fields, update_model
+from plugins.profile.settings import Settings
+
+TABLE = "profile_profiles"
+#: Column type of each field type.
+COLUMN_TYPES = {
+    "string": lambda db: db.types.text,
+    "url": lambda db: db.types.text,
+    "integer": lambda db: db.types.bigint,
+    "boolean": lambda db: db.types.boolean,
+}
+bp = Blueprint("profile", __name__, url_prefix="/api/user")
+
+
+def _model():
+    return current_app.extensions["profile.model"]
+
+
+def _row(user_id: int) -> dict[str, Any]:
+    return get_db()[TABLE].find_one(user_id=user_id) or {}
+
+
+def _profile(identity: Any, row: dict[str, Any]) -> dict[str, Any]:
+    profile = dict(identity.account) or {"id": identity.id, "username": identity.username}
+    for name in all_fields(plugin_settings("profile")):
+        profile[name] = row.get(name)
+    return profile
+
+
+@bp.get("/profile")
+@endpoint(auth=True)
+def get_profile():
+    """The account fields and the profile fields of the current user."""
+    identity = current_identity()
+    return _profile(identity, _row(identity.id))
+
+
+@bp.route("/profile", methods=["PUT", "PATCH"])
+@endpoint(body=_model, auth=True)
+def update_profile(body: Any):
+    """Partial update: omitted fields stay, ``null`` clears."""
+    identity = current_identity()
+    changes = body.model_dump(exclude_unset=True)
+    try:
+        row = _save(identity.id, changes)
+    except IntegrityError:
+        row = _save(identity.id, changes)  # a concurrent first write created the row: update it
+    return _profile(identity, row)
+
+
+def _save(user_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+    with transaction() as db:
+        table = db[TABLE]
+        row = {**(table.find_one(user_id=user_id) or {}), **changes}
+        missing = {
+            name: "field required"
+            for name, spec in plugin_settings("profile").fields.items()
+            if spec.required and row.get(name) is None
+        }
+        if missing:
+            raise ApiError(422, "validation_error", "some fields are invalid", fields=missing)
+        table.upsert({"user_id": user_id, **changes, "updated_at": now()}, ["user_id"])
+    return row
+
+
+def create_profiles(db):
+    table = db.create_table(TABLE)
+    table.create_column("user_id", db.types.integer)
+    table.create_column("updated_at", db.types.float)
+    db.query(f"CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_user ON {TABLE} (user_id)")
+
+
+def ensure_columns(db, fields: dict[str, Any]) -> None:
+    """Give every declared field its column up front, so no request alters the table.
+
+    Declaring a field needs no migration; several workers starting at once may race to add
+    the same column, and the loser finds it there.
+    """
+    table = db[TABLE]
+    for name, spec in fields.items():
+        if table.has_column(name):
+            continue
+        try:
+            table.create_column(name, COLUMN_TYPES[spec.type](db))
+        except Exception:
+            table._table = None  # reflect again: another worker may have added it
+            if not table.has_column(name):
+                raise
+
+
+@hookimpl
+def register_settings():
+    return Settings
+
+
+@hookimpl
+def register_routes(app):
+    return bp
+
+
+@hookimpl
+def register_migrations():
+    return [Migration("profile", "0001_profiles", create_profiles)]
+
+
+@hookimpl
+def startup(app):
+    settings = plugin_settings("profile")
+    # The update body depends on the declared fields: built once per app.
+    app.extensions["profile.model"] = update_model(settings)
+    if get_db().has_table(TABLE):  # not yet in production before `flask migrate`
+        ensure_columns(get_db(), all_fields(settings))
+
+
+@hookimpl
+def user_deleted(user_id):
+    with transaction() as db:
+        db[TABLE].delete(user_id=user_id)
+
+
+@hookimpl
+def user_export(user_id):
+    row = _row(user_id)
+    return {"profile": {name: row.get(name) for name in all_fields(plugin_settings("profile"))}}

@@ -1,0 +1,46 @@
+"""``[plugins.profile]``: custom profile fields declared by the site owner."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from core import Section
+
+#: Names a custom field may not take: the account's own fields and the built-in profile fields.
+RESERVED = frozenset(
+    {
+        "id", "username", "email", "email_verified", "roles", "created_at", "password",
+        "password_hash", "display_name", "bio", "avatar_url", "user_id", "updated_at",
+    }
+)  # fmt: skip
+FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+class FieldSpec(Section):
+    """One custom field: ``[plugins.profile.fields.<name>]``."""
+
+    #: JSON type the value must have (``url``: an http/https URL string).
+    type: Literal["string", "integer", "boolean", "url"]
+    #: Longest accepted string (string and url fields).
+    max_length: int | None = Field(None, ge=1, le=65536)
+    #: A required field cannot be left empty or cleared.
+    required: bool = False
+
+
+class Settings(Section):
+    fields: dict[str, FieldSpec] = {}
+
+    @field_validator("fields")
+    @classmethod
+    def _names(cls, fields: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
+        for name, spec in fields.items():
+            if not FIELD_NAME.fullmatch(name):
+                raise ValueError(f"field {name!r}: names are lower-case letters, digits and '_'")
+            if name in RESERVED:
+                raise ValueError(f"field {name!r}: that name is reserved")
+            if spec.max_length is not None and spec.type in ("integer", "boolean"):
+                raise ValueError(f"field {name!r}: max_length applies to string and url fields only")
+        return fields
