@@ -51,9 +51,8 @@ def list_users() -> None:
     for user in accounts.all_users():
         public = accounts.public(user)
         verified = "verified" if public["email_verified"] else "unverified"
-        click.echo(
-            f"{public['id']}\t{public['username']}\t{public['email']} ({verified})\t{','.join(public['roles'])}"
-        )
+        roles = ",".join(public["roles"])
+        click.echo(f"{public['id']}\t{public['username']}\t{public['email']} ({verified})\t{roles}")
 
 
 @users.command("grant")

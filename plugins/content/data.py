@@ -1,0 +1,117 @@
+"""Per-user JSON values with ETags. Every write is a compare-and-swap on the ETag, so two
+clients writing one key with ``If-Match`` never both win and nothing is merged silently."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import ETags
+
+from core import ApiError, get_db, plugin_settings, rfc3339, transaction
+from core.times import now
+from plugins.content.schema import items
+
+KEY = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+
+
+def check_key(key: str) -> None:
+    if not KEY.fullmatch(key):
+        raise ApiError(
+            422,
+            "validation_error",
+            "some fields are invalid",
+            fields={"key": "1-128 characters of letters, digits, '_', '.', ':' and '-'"},
+        )
+
+
+def precondition_failed() -> ApiError:
+    return ApiError(412, "precondition_failed", "the value changed since you read it; read it again")
+
+
+def quoted(etag: str) -> str:
+    return f'"{etag}"'
+
+
+def public(row: dict[str, Any]) -> dict[str, Any]:
+    return {"key": row["key"], "value": json.loads(row["value"]), "updated_at": rfc3339(row["updated_at"])}
+
+
+def _where(user_id: int, key: str) -> tuple[Any, ...]:
+    return items.c.user_id == user_id, items.c.key == key
+
+
+def get(user_id: int, key: str) -> dict[str, Any] | None:
+    row = get_db().executable.execute(select(items).where(*_where(user_id, key))).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def all_of(user_id: int) -> dict[str, Any]:
+    statement = select(items.c.key, items.c.value).where(items.c.user_id == user_id).order_by(items.c.key)
+    return {row.key: json.loads(row.value) for row in get_db().executable.execute(statement)}
+
+
+def put(
+    user_id: int, key: str, value: Any, if_match: ETags, if_none_match: ETags
+) -> tuple[bool, dict[str, Any]]:
+    """Store ``value``; returns (created, row). 412 on a failed precondition, 413 over a limit."""
+    settings = plugin_settings("content")
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if len(text.encode("utf-8")) > settings.max_value_bytes:
+        raise ApiError(413, "payload_too_large", f"values are limited to {settings.max_value_bytes} bytes")
+    try:
+        return _put(user_id, key, text, if_match, if_none_match, settings.max_keys)
+    except IntegrityError:
+        # A concurrent request created the key between our read and our insert.
+        if if_none_match.star_tag or if_match:
+            raise precondition_failed() from None
+        return _put(user_id, key, text, if_match, if_none_match, settings.max_keys)
+
+
+def _put(
+    user_id: int, key: str, text: str, if_match: ETags, if_none_match: ETags, max_keys: int
+) -> tuple[bool, dict[str, Any]]:
+    row = {"user_id": user_id, "key": key, "value": text, "etag": secrets.token_hex(8), "updated_at": now()}
+    with transaction() as db:
+        conn = db.executable
+        current = conn.execute(select(items.c.etag).where(*_where(user_id, key))).scalar()
+        if current is not None and if_none_match.star_tag:
+            raise precondition_failed()
+        if if_match and (current is None or not if_match.contains(current)):
+            raise precondition_failed()
+        if current is None:
+            count = conn.execute(
+                select(func.count()).select_from(items).where(items.c.user_id == user_id)
+            ).scalar()
+            if count >= max_keys:
+                raise ApiError(413, "payload_too_large", f"at most {max_keys} keys per user")
+            conn.execute(insert(items).values(**row))
+            return True, row
+        swapped = conn.execute(
+            update(items)
+            .where(*_where(user_id, key), items.c.etag == current)
+            .values(value=text, etag=row["etag"], updated_at=row["updated_at"])
+        ).rowcount
+        if swapped != 1:
+            raise precondition_failed()
+    return False, row
+
+
+def remove(user_id: int, key: str, if_match: ETags) -> None:
+    with transaction() as db:
+        conn = db.executable
+        current = conn.execute(select(items.c.etag).where(*_where(user_id, key))).scalar()
+        if current is None:
+            raise ApiError(404, "not_found", "no such key")
+        if if_match and not if_match.contains(current):
+            raise precondition_failed()
+        conn.execute(delete(items).where(*_where(user_id, key), items.c.etag == current))
+
+
+def remove_all(user_id: int) -> None:
+    with transaction() as db:
+        db.executable.execute(delete(items).where(items.c.user_id == user_id))

@@ -1,0 +1,93 @@
+"""Members-only files: served to logged-in users from ``root``, under role rules.
+
+Paths are resolved and then checked against the real root, so ``..``, encoded dots, absolute
+paths, backslashes, NUL and symlinks that lead out all end in the same 404.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from flask import Blueprint, Response, redirect, request, send_file
+
+from core import ApiError, Identity, current_identity, permission_allowed, plugin_settings, unauthorized
+
+#: Action name asked of ``permission_allowed`` for a file read.
+READ = "content.read"
+
+
+def blueprint(url_prefix: str) -> Blueprint:
+    bp = Blueprint("content_files", __name__, url_prefix=url_prefix)
+    bp.add_url_rule("/", "serve", serve, defaults={"path": ""})
+    bp.add_url_rule("/<path:path>", "serve", serve)
+    return bp
+
+
+def resolve(root: Path, path: str) -> Path | None:
+    """The file ``path`` names inside ``root``, or None for anything else."""
+    if "\\" in path or "\x00" in path or path.startswith("/"):
+        return None
+    if any(part in ("..", ".") for part in path.split("/")):
+        return None
+    real_root = root.resolve()
+    try:
+        target = (real_root / path).resolve()
+    except (OSError, RuntimeError):
+        return None
+    if not target.is_relative_to(real_root):
+        return None
+    if target.is_dir():
+        target = target / "index.html"
+        if not target.resolve().is_relative_to(real_root):
+            return None
+    return target if target.is_file() else None
+
+
+def rule_opinion(identity: Identity | None, resource: str) -> bool | None:
+    """The configured rules' answer for a file: every matching rule's roles are required."""
+    matching = [
+        rule for rule in plugin_settings("content").rules if fnmatch.fnmatchcase(resource, rule.pattern)
+    ]
+    if not matching:
+        return None
+    return identity is not None and all(identity.has_roles(*rule.roles) for rule in matching)
+
+
+def _visitor() -> Identity | None:
+    """The identity, or None; an expired or revoked cookie counts as no session for a page."""
+    try:
+        return current_identity()
+    except ApiError as error:
+        if error.status == 401:
+            return None
+        raise
+
+
+def serve(path: str) -> Response:
+    settings = plugin_settings("content")
+    identity = _visitor()
+    if identity is None:
+        if "text/html" in request.headers.get("Accept", ""):
+            query = urlencode({"next": request.full_path.rstrip("?")})
+            return redirect(f"{settings.login_url}?{query}", code=302)
+        raise unauthorized()
+    if path and not path.endswith("/") and (Path(settings.root) / path).is_dir():
+        return redirect(f"{request.script_root}{settings.url_prefix}/{quote(path)}/", code=308)
+    root = Path(settings.root)
+    target = resolve(root, path)
+    if target is None:
+        raise ApiError(404, "not_found", "no such page")
+    resource = target.relative_to(root.resolve()).as_posix()
+    if permission_allowed(identity, READ, resource) is False:
+        raise ApiError(403, "forbidden", "your account does not have access to this page")
+    if settings.accel_redirect_prefix:
+        response = Response(status=200)
+        response.headers["X-Accel-Redirect"] = settings.accel_redirect_prefix + quote(resource)
+        # nginx fills in the type; an empty Content-Type tells it nothing wrong meanwhile.
+        del response.headers["Content-Type"]
+    else:
+        response = send_file(target, conditional=True, etag=True, last_modified=target.stat().st_mtime)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
