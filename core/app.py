@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,7 @@ import pluggy
 from flask import Blueprint, Flask, Response, g
 from pydantic import BaseModel
 
-from core import cli, db, errors, ratelimit, routes, security
+from core import cli, db, errors, ratelimit, routes, security, tracing
 from core.config import ConfigError, Settings, _Sources, load_settings, validate_section
 from core.migrations import Migration, apply, ordered
 from core.plugins import PluginError, build_manager, call_each, discover
@@ -56,6 +57,9 @@ def create_app(
     app = Flask("core", static_folder=None, instance_path=str(instance_path) if instance_path else None)
     settings, sources = load_settings(config, environ, app.instance_path)
     pm = build_manager(settings.plugins.enabled, plugins, builtin=[("core", routes)])
+    tracing.name_failures(pm)
+    if (environ if environ is not None else os.environ).get("ANNEX_TRACE_PLUGINS") == "1":
+        tracing.enable_tracing(pm)
     state = Annex(
         settings=settings,
         sources=sources,

@@ -137,20 +137,21 @@ def call_each(pm: pluggy.PluginManager, hook: str, **kwargs: Any) -> list[tuple[
     """Call a collect hook plugin by plugin, returning ``(plugin name, result)`` pairs.
 
     Start-up hooks need to know whose contribution is whose (settings sections, route tags);
-    an exception is re-raised naming the plugin.
+    each call goes through pluggy (so tracing sees it) and an exception names the plugin.
     """
     results = []
-    for impl in getattr(pm.hook, hook).get_hookimpls():  # registration order
+    impls = getattr(pm.hook, hook).get_hookimpls()  # registration order
+    for impl in impls:
+        others = [other.plugin for other in impls if other.plugin is not impl.plugin]
         try:
-            result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+            answers = pm.subset_hook_caller(hook, remove_plugins=others)(**kwargs)
         except PluginError:
             raise
         except Exception as exc:
             raise PluginError(
                 f"plugin {impl.plugin_name} failed in {hook}: {type(exc).__name__}: {exc}"
             ) from exc
-        if result is not None:
-            results.append((impl.plugin_name, result))
+        results.extend((impl.plugin_name, answer) for answer in answers if answer is not None)
     return results
 
 

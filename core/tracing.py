@@ -1,0 +1,77 @@
+"""Hook-call observability: which plugin failed, and (on demand) every call with its timing.
+
+Each hook implementation is wrapped once at start-up so that an exception names the plugin
+that raised it in the log; the request still ends in the usual 500 JSON error.
+With ``ANNEX_TRACE_PLUGINS=1`` every hook call is logged with arguments, result and duration.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pluggy
+
+from core.errors import ApiError
+
+log = logging.getLogger("annex.plugins")
+trace_log = logging.getLogger("annex.trace")
+#: Longest representation of an argument or result in a trace line.
+TRACE_REPR_LIMIT = 200
+
+
+def name_failures(pm: pluggy.PluginManager) -> None:
+    """Make every hook implementation log its plugin's name when it raises."""
+    for name, plugin in pm.list_name_plugin():
+        for caller in pm.get_hookcallers(plugin) or []:
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin and not getattr(impl.function, "_annex_named", False):
+                    impl.function = _named(impl.function, name, caller.name)
+
+
+def _named(function: Callable[..., Any], plugin: str, hook: str) -> Callable[..., Any]:
+    if getattr(function, "_annex_named", False):
+        return function
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except Exception as exc:
+            if not isinstance(exc, ApiError):  # an ApiError is an answer, not a failure
+                log.error("plugin %s raised in hook %s: %s: %s", plugin, hook, type(exc).__name__, exc)
+            raise
+
+    call._annex_named = True  # type: ignore[attr-defined]
+    return call
+
+
+def enable_tracing(pm: pluggy.PluginManager) -> Callable[[], None]:
+    """Log every hook call; returns the function that stops it."""
+    local = threading.local()  # hook calls nest, and several threads serve requests
+
+    def before(hook_name: str, impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]) -> None:
+        local.__dict__.setdefault("started", []).append(time.perf_counter())
+
+    def after(
+        outcome: Any, hook_name: str, impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]
+    ) -> None:
+        elapsed = (time.perf_counter() - local.started.pop()) * 1000
+        plugins = ",".join(impl.plugin_name for impl in impls) or "-"
+        arguments = ", ".join(f"{key}={_short(value)}" for key, value in kwargs.items())
+        exception = outcome.exception
+        result = (
+            f"raised {type(exception).__name__}: {exception}" if exception else _short(outcome.get_result())
+        )
+        trace_log.info("%s(%s) [%s] -> %s in %.2f ms", hook_name, arguments, plugins, result, elapsed)
+
+    return pm.add_hookcall_monitoring(before, after)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= TRACE_REPR_LIMIT else text[: TRACE_REPR_LIMIT - 1] + "…"

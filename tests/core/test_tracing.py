@@ -1,0 +1,63 @@
+"""Observability of plugins: a failing plugin is named in the log; tracing logs every hook call."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint
+
+from core import current_identity, endpoint, hookimpl
+from tests.testplugins import hello
+
+
+class Crashes:
+    """A third-party identity provider that raises at request time."""
+
+    name = "crashes"
+
+    @hookimpl
+    def identify_request(self, request):
+        if request.headers.get("X-Crash"):
+            raise RuntimeError("provider exploded")
+        return None
+
+    @hookimpl
+    def register_routes(self, app):
+        bp = Blueprint("crashes", __name__)
+
+        @bp.get("/api/crashes/whoami")
+        @endpoint()
+        def whoami():
+            identity = current_identity()
+            return {"id": identity.id if identity else None}
+
+        return bp
+
+
+def test_a_plugin_raising_at_request_time_is_named_in_the_log_and_the_request_gets_500_json(make_app, caplog):
+    client = make_app(plugins=[hello, Crashes()]).test_client()
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/api/crashes/whoami", headers={"X-Crash": "1"})
+    assert response.status_code == 500
+    assert response.json == {"error": {"code": "internal_error", "message": "internal server error"}}
+    assert "provider exploded" not in response.get_data(as_text=True)
+    assert any(
+        "plugin crashes raised in hook identify_request" in record.getMessage() for record in caplog.records
+    )
+    assert client.get("/api/crashes/whoami").json == {"id": None}
+
+
+def test_trace_logs_every_hook_call_with_arguments_result_and_duration(make_app, caplog):
+    with caplog.at_level(logging.INFO, logger="annex.trace"):
+        client = make_app(plugins=[hello], environ={"ANNEX_TRACE_PLUGINS": "1"}).test_client()
+        client.get("/api/hello", headers={"X-Test-User": "5:eve"})
+    lines = [record.getMessage() for record in caplog.records if record.name == "annex.trace"]
+    assert any(line.startswith("register_routes(") and "[hello]" in line for line in lines)
+    identify = [line for line in lines if line.startswith("identify_request(")]
+    assert identify and "Identity(id=5" in identify[0] and identify[0].endswith("ms")
+
+
+def test_no_trace_without_the_variable(make_app, caplog):
+    with caplog.at_level(logging.INFO, logger="annex.trace"):
+        make_app(plugins=[hello]).test_client().get("/api/hello")
+    assert not [record for record in caplog.records if record.name == "annex.trace"]
