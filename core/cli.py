@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -33,9 +34,12 @@ def migrate_command(status: bool) -> None:
 
 
 @click.command("plugins")
+@click.option(
+    "--verbose", "-v", is_flag=True, help="Also routes, settings (secrets masked), pending migrations."
+)
 @with_appcontext
-def plugins_command() -> None:
-    """List discovered and enabled plugins, their hooks and migration state."""
+def plugins_command(verbose: bool) -> None:
+    """List discovered and enabled plugins: origin, version, hooks and migration state."""
     state = current_app.extensions["annex"]
     applied = migrations.applied_ids(state.db)
     discovered = discover()
@@ -50,8 +54,23 @@ def plugins_command() -> None:
             continue
         click.echo(f"  hooks: {', '.join(hooks_of(state.pm, name)) or 'none'}")
         own = [m for m in state.migrations if m.plugin == name]
-        done = sum((m.plugin, m.id) in applied for m in own)
-        click.echo(f"  migrations: {done} applied, {len(own) - done} pending")
+        pending = [m for m in own if (m.plugin, m.id) not in applied]
+        click.echo(f"  migrations: {len(own) - len(pending)} applied, {len(pending)} pending")
+        if verbose:
+            _details(state, name, pending)
+
+
+def _details(state: Any, name: str, pending: list[migrations.Migration]) -> None:
+    for migration in pending:
+        click.echo(f"    pending: {migration.id}")
+    blueprints = {bp for bp, owner in state.plugin_of_blueprint.items() if owner == name}
+    for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint.split(".")[0] in blueprints:
+            methods = ",".join(sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}))
+            click.echo(f"  route: {methods} {rule.rule}")
+    if name in state.plugin_settings:
+        shown = json.dumps(masked(state.plugin_settings[name].model_dump(mode="json")), sort_keys=True)
+        click.echo(f"  settings [plugins.{name}]: {shown}")
 
 
 @click.command("config")

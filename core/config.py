@@ -8,6 +8,7 @@ came from) and only then hands Flask its upper-case settings.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
 from collections.abc import Mapping
@@ -27,7 +28,9 @@ OVERRIDE_PREFIX = "ANNEX__"
 #: Minimum length of the secret key in production, in bytes.
 MIN_SECRET_BYTES = 32
 #: Setting names whose values are secrets: masked whenever configuration is shown.
-SECRET_NAME_PARTS = ("secret", "password", "token", "key")
+SECRET_NAME = re.compile(r"(^|_)(secret|password|pepper|token|key|keys)$")
+#: The password part of a URL such as ``postgresql://user:password@host/db``.
+URL_PASSWORD = re.compile(r"(?<=://)([^:/@]+):([^@]+)@")
 
 
 class ConfigError(Exception):
@@ -152,13 +155,16 @@ def validate_section(
 
 
 def masked(data: Any, name: str = "") -> Any:
-    """A copy of ``data`` with secret-looking settings replaced by ``"***"``."""
+    """A copy of ``data`` with secrets replaced by ``"***"``: string settings named like a secret
+    (``secret_key``, ``smtp_password``, ``previous_keys``…) and passwords inside URLs."""
     if isinstance(data, Mapping):
         return {key: masked(value, str(key)) for key, value in data.items()}
-    if any(part in name.lower() for part in SECRET_NAME_PARTS) and data not in (None, "", []):
-        return "***"
     if isinstance(data, list):
         return [masked(item, name) for item in data]
+    if isinstance(data, str) and data:
+        if SECRET_NAME.search(name.lower()):
+            return "***"
+        return URL_PASSWORD.sub(r"\1:***@", data)
     return data
 
 

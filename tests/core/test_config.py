@@ -202,3 +202,40 @@ def test_config_command_prints_the_effective_configuration_with_secrets_masked(m
 def test_create_app_with_bad_config_raises_before_serving(tmp_path):
     with pytest.raises(ConfigError):
         create_app({"site": {"environment": "staging"}}, environ={}, instance_path=tmp_path)
+
+
+def test_masking_hides_secrets_but_not_settings_that_merely_mention_them():
+    from core.config import masked
+
+    shown = masked(
+        {
+            "secret_key": "s3cr3t",
+            "smtp_password": "pw",
+            "previous_keys": ["old1", "old2"],
+            "api_token": "tok",
+            "access_token_ttl": 900,
+            "password_min_length": 8,
+            "password_reset": "5/hour",
+            "url": "postgresql://annex:hunter2@db.example/annex",
+            "password_pepper": "",
+        }
+    )
+    assert shown["secret_key"] == shown["smtp_password"] == shown["api_token"] == "***"
+    assert shown["previous_keys"] == ["***", "***"]
+    assert shown["access_token_ttl"] == 900
+    assert shown["password_min_length"] == 8
+    assert shown["password_reset"] == "5/hour"
+    assert shown["url"] == "postgresql://annex:***@db.example/annex"
+    assert shown["password_pepper"] == ""
+
+
+def test_plugins_verbose_lists_routes_settings_and_pending_migrations(make_app):
+    app = make_app(
+        {"site": {"environment": "production"}, "security": {"secret_key": "v" * 40}},
+        plugins=[hello],
+    )
+    output = app.test_cli_runner().invoke(args=["plugins", "--verbose"]).output
+    assert "pending: 0001_notes" in output
+    assert "route: POST /api/hello/notes" in output
+    assert '"greeting": "hello"' in output
+    assert '"api_token": ""' in output
