@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from core.db import connect, transaction
+from tests.conftest import PG_URL, require
 
 ALICE = {"X-Test-User": "1:alice"}
 
@@ -46,9 +47,9 @@ def test_transaction_commits_or_rolls_back_as_a_whole(database_url):
         db.close()
 
 
-def test_postgresql_urls_work_in_both_spellings(database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL URL spelling only matters on PostgreSQL")
+def test_postgresql_urls_work_in_both_spellings(new_pg_database):
+    require(bool(PG_URL), "ANNEX_TEST_DATABASE_URL is not set: no PostgreSQL to test against")
+    database_url = new_pg_database()
     db = connect(database_url.replace("postgresql://", "postgres://", 1))
     try:
         assert db.is_postgres
