@@ -87,7 +87,9 @@ def config_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (migrate_command, plugins_command, config_command):
+    from core.scaffold import plugin_group
+
+    for command in (migrate_command, plugins_command, config_command, plugin_group):
         app.cli.add_command(command)
 
 
