@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint clean docs
 
 install: $(STAMP)
 
@@ -29,3 +29,6 @@ lint: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+docs: install
+	$(BIN)/python -m core.hookdocs
