@@ -38,16 +38,19 @@ class Body(BaseModel):
 class RateLimit:
     """A per-endpoint limit. ``limit`` is ``"5/minute"`` or a callable returning one (read from
     settings at request time); ``key`` maps the parsed JSON body (a dict, or None) to the
-    identifiers counted together, by default the client IP."""
+    identifiers counted together, by default the client IP. Counters are exact across
+    workers and instances (see ``core.ratelimit``)."""
 
     name: str
     limit: str | Callable[[], str]
     key: Callable[[Mapping[str, Any] | None], tuple[str, ...]] | None = None
+    #: Refuse requests (503) while the counters' storage is down (see rate_limits.on_storage_error).
+    fail_closed: bool = False
 
     def check(self, data: Mapping[str, Any] | None) -> None:
         limit = self.limit() if callable(self.limit) else self.limit
         key = self.key(data) if self.key is not None else (client_ip(),)
-        check_rate_limit(self.name, limit, *key)
+        check_rate_limit(self.name, limit, *key, fail_closed=self.fail_closed)
 
 
 @dataclass(frozen=True)

@@ -60,12 +60,13 @@ def create_app(
     tracing.name_failures(pm)
     if (environ if environ is not None else os.environ).get("ANNEX_TRACE_PLUGINS") == "1":
         tracing.enable_tracing(pm)
+    database = db.connect(settings.database.url or f"sqlite:///{Path(app.instance_path) / 'annex.db'}")
     state = Annex(
         settings=settings,
         sources=sources,
         pm=pm,
-        db=db.connect(settings.database.url or f"sqlite:///{Path(app.instance_path) / 'annex.db'}"),
-        limiter=ratelimit.Limiter(settings.rate_limits),
+        db=database,
+        limiter=ratelimit.Limiter(settings.rate_limits, database.engine),
     )
     app.extensions["annex"] = state
     app.before_request(_fresh_request_state)

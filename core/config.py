@@ -81,6 +81,9 @@ class RateLimitSettings(Section):
     default: str = "300/minute"
     #: Prefix of the counters' keys in shared storage.
     key_prefix: str = "annex"
+    #: When the counters' storage fails: ``allow`` everything, ``deny`` everything (503), or by
+    #: ``default`` allow the general limit and deny the limits declared fail-closed (logins).
+    on_storage_error: Literal["default", "allow", "deny"] = "default"
 
 
 class PluginsSettings(BaseModel):

@@ -23,6 +23,7 @@ HTTP_CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     429: "rate_limited",
+    503: "unavailable",
 }
 #: What a 500 says: details go to the log only.
 INTERNAL_MESSAGE = "internal server error"

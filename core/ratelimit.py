@@ -1,4 +1,5 @@
-"""Rate limits with the ``limits`` library: in memory for one process, Redis for several.
+"""Rate limits with the ``limits`` library: memory, or Redis for several instances; named limits
+are exact across workers even without Redis (see ``core.ratelimit_storage``).
 
 Every limited response carries ``RateLimit-Limit``/``-Remaining``/``-Reset`` for the tightest
 limit the request met; a request over a limit is ``429 rate_limited`` with ``Retry-After``.
@@ -14,10 +15,12 @@ import time
 import limits
 from flask import Flask, Response, current_app, g, request
 from limits.storage import storage_from_string
-from limits.strategies import SlidingWindowCounterRateLimiter
+from limits.strategies import FixedWindowRateLimiter, RateLimiter, SlidingWindowCounterRateLimiter
+from sqlalchemy import Engine
 
 from core.config import RateLimitSettings
 from core.errors import ApiError
+from core.ratelimit_storage import DatabaseStorage
 
 log = logging.getLogger("annex.ratelimit")
 
@@ -29,49 +32,71 @@ def parse_limit(text: str) -> limits.RateLimitItem:
 
 
 class Limiter:
-    """Counts hits per (limit name, key) in the configured storage."""
+    """Counts hits per (limit name, key).
 
-    def __init__(self, settings: RateLimitSettings):
+    The general per-IP limit (``"default"``) lives in the configured storage. Named limits live
+    there too when it is shared (Redis); with ``memory://`` they are counted in the app
+    database instead, so that every worker and instance sees the same counts.
+    """
+
+    def __init__(self, settings: RateLimitSettings, engine: Engine):
         self.enabled = settings.enabled
         self.default = settings.default
         self.storage_uri = settings.storage
+        self.on_storage_error = settings.on_storage_error
         storage = storage_from_string(settings.storage, key_prefix=settings.key_prefix)
-        self._strategy = SlidingWindowCounterRateLimiter(storage)
+        self._general = SlidingWindowCounterRateLimiter(storage)
+        self._named = self._general if self.shared else FixedWindowRateLimiter(DatabaseStorage(engine))
 
     @property
     def shared(self) -> bool:
-        """Whether counters are shared between processes (not kept in this process's memory)."""
+        """Whether the configured storage is shared between processes (not process memory)."""
         return not self.storage_uri.startswith("memory://")
 
-    def hit(self, name: str, limit: str, *key: str) -> bool:
-        """Count one hit; False when the limit is exceeded. Headers are recorded for the response."""
+    def _strategy(self, name: str) -> RateLimiter:
+        return self._general if name == "default" else self._named
+
+    def _storage_failed(self, fail_closed: bool) -> bool:
+        """What an outage of the counters' storage means: allow (True) or refuse (503)."""
+        log.exception("rate limit storage failed (%s)", self.storage_uri)
+        deny = self.on_storage_error == "deny" or (self.on_storage_error == "default" and fail_closed)
+        if deny:
+            raise ApiError(
+                503, "unavailable", "temporarily unavailable, retry later", headers={"Retry-After": "5"}
+            )
+        return True
+
+    def hit(self, name: str, limit: str, *key: str, fail_closed: bool = False) -> bool:
+        """Count one hit; False when the limit is exceeded. Headers are recorded for the response.
+
+        ``fail_closed`` limits (logins) refuse requests while their storage is down, unless
+        ``rate_limits.on_storage_error = "allow"``; others let them through.
+        """
         if not self.enabled:
             return True
         item = parse_limit(limit)
+        strategy = self._strategy(name)
         try:
-            allowed = self._strategy.hit(item, name, *key)
-            stats = self._strategy.get_window_stats(item, name, *key)
+            allowed = strategy.hit(item, name, *key)
+            stats = strategy.get_window_stats(item, name, *key)
         except Exception:
-            # Fail open: a limiter outage must not take the site down with it.
-            log.exception("rate limit storage %s failed; request allowed", self.storage_uri)
-            return True
+            return self._storage_failed(fail_closed)
         _record(item.amount, stats.remaining, stats.reset_time)
         return allowed
 
-    def test(self, name: str, limit: str, *key: str) -> bool:
+    def test(self, name: str, limit: str, *key: str, fail_closed: bool = False) -> bool:
         """Whether one more hit would be allowed, without counting it."""
         if not self.enabled:
             return True
         try:
-            return self._strategy.test(parse_limit(limit), name, *key)
+            return self._strategy(name).test(parse_limit(limit), name, *key)
         except Exception:
-            log.exception("rate limit storage %s failed; request allowed", self.storage_uri)
-            return True
+            return self._storage_failed(fail_closed)
 
     def clear(self, name: str, limit: str, *key: str) -> None:
-        """Forget the hits counted for one key (e.g. failed logins after a success)."""
+        """Forget the hits counted for one key."""
         if self.enabled:
-            self._strategy.clear(parse_limit(limit), name, *key)
+            self._strategy(name).clear(parse_limit(limit), name, *key)
 
 
 def rate_limiter() -> Limiter:
@@ -79,10 +104,9 @@ def rate_limiter() -> Limiter:
     return current_app.extensions["annex"].limiter
 
 
-def check_rate_limit(name: str, limit: str, *key: str) -> None:
+def check_rate_limit(name: str, limit: str, *key: str, fail_closed: bool = False) -> None:
     """Count a hit against ``limit`` for ``key``; raise ``429 rate_limited`` when exceeded."""
-    limiter = rate_limiter()
-    if not limiter.hit(name, limit, *key):
+    if not rate_limiter().hit(name, limit, *key, fail_closed=fail_closed):
         raise rate_limited()
 
 

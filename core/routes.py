@@ -7,7 +7,9 @@ from pydantic import BaseModel
 
 from core.api import endpoint
 from core.db import get_db
+from core.migrations import Migration
 from core.openapi import generate
+from core.ratelimit_storage import create_table
 from core.plugins import hookimpl
 
 bp = Blueprint("core", __name__, url_prefix="/api")
@@ -45,3 +47,8 @@ def openapi():
 @hookimpl
 def register_routes(app: Flask) -> Blueprint:
     return bp
+
+
+@hookimpl
+def register_migrations() -> list[Migration]:
+    return [Migration("core", "0001_ratelimits", create_table)]

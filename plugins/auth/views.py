@@ -113,8 +113,8 @@ def register(body: Register):
 @endpoint(
     body=Login,
     rate_limits=[
-        RateLimit("login", limit("login"), key=_ip_and_login),
-        RateLimit("login_ip", limit("login_ip")),
+        RateLimit("login", limit("login"), key=_ip_and_login, fail_closed=True),
+        RateLimit("login_ip", limit("login_ip"), fail_closed=True),
     ],
 )
 def login(body: Login):
@@ -126,13 +126,13 @@ def login(body: Login):
         s.limits.login_account_failures,
         str(user["id"]) if user else "",
     )
-    if user is not None and not rate_limiter().test(*failures_key):
+    if user is not None and not rate_limiter().test(*failures_key, fail_closed=True):
         raise rate_limited()
     # An unknown user costs one hash check too: both failures take as long.
     stored = user["password_hash"] if user else passwords.dummy_hash(s.bcrypt_rounds)
     if not passwords.check_password(body.password, stored, s.password_pepper) or user is None:
         if user is not None:
-            rate_limiter().hit(*failures_key)
+            rate_limiter().hit(*failures_key, fail_closed=True)
             activity.record(user["id"], "login_failed")
         raise invalid_credentials()
     if passwords.cost_of(user["password_hash"]) != s.bcrypt_rounds:

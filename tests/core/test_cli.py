@@ -30,7 +30,11 @@ def test_a_plugin_adds_its_own_command(app):
 
 def test_migrate_status_lists_applied_migrations(app):
     output = app.test_cli_runner().invoke(args=["migrate", "--status"]).output
-    assert output.splitlines() == ["applied  hello 0001_notes", "applied  hello 0002_seed"]
+    assert output.splitlines() == [
+        "applied  core 0001_ratelimits",
+        "applied  hello 0001_notes",
+        "applied  hello 0002_seed",
+    ]
 
 
 def run(command, tmp_path, **env):
