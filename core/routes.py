@@ -9,8 +9,8 @@ from core.api import endpoint
 from core.db import get_db
 from core.migrations import Migration
 from core.openapi import generate
-from core.ratelimit_storage import create_table
 from core.plugins import hookimpl
+from core.ratelimit_storage import create_table
 
 bp = Blueprint("core", __name__, url_prefix="/api")
 
