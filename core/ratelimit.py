@@ -88,10 +88,16 @@ class Limiter:
         """Whether one more hit would be allowed, without counting it."""
         if not self.enabled:
             return True
+        item = parse_limit(limit)
+        strategy = self._strategy(name)
         try:
-            return self._strategy(name).test(parse_limit(limit), name, *key)
+            allowed = strategy.test(item, name, *key)
+            if not allowed:  # the response will report this limit
+                stats = strategy.get_window_stats(item, name, *key)
+                _record(item.amount, stats.remaining, stats.reset_time)
         except Exception:
             return self._storage_failed(fail_closed)
+        return allowed
 
     def clear(self, name: str, limit: str, *key: str) -> None:
         """Forget the hits counted for one key."""

@@ -9,7 +9,7 @@ import logging
 import smtplib
 import time
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -23,14 +23,23 @@ def link(page: str, token: str) -> str:
     return f"{get_settings().site.url.rstrip('/')}/{page.lstrip('/')}?{urlencode({'token': token})}"
 
 
-def send(to: str, subject: str, body: str) -> None:
+def send(to: str, subject: str, body: str) -> bool:
+    """Hand a message to the ``send_email`` hook; False (and a log entry) if delivery failed.
+
+    Callers decide what a failure means: a reset request must answer the same either way.
+    """
     message = EmailMessage()
     message["From"] = plugin_settings("auth").mail_from
     message["To"] = to
     message["Subject"] = subject
+    message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain="annex")
     message.set_content(body)
-    hooks().send_email(message=message)
+    try:
+        return bool(hooks().send_email(message=message))
+    except Exception:
+        log.exception("mail to %s could not be sent", to)
+        return False
 
 
 def deliver(message: EmailMessage) -> bool:
@@ -53,9 +62,9 @@ def deliver(message: EmailMessage) -> bool:
     return True
 
 
-def reset_message(to: str, token: str) -> None:
+def reset_message(to: str, token: str) -> bool:
     url = link(plugin_settings("auth").reset_page, token)
-    send(
+    return send(
         to,
         "Reset your password",
         f"Someone asked to reset the password of your account.\n\nTo choose a new password, open:\n{url}\n\n"
@@ -63,9 +72,9 @@ def reset_message(to: str, token: str) -> None:
     )
 
 
-def verification_message(to: str, token: str) -> None:
+def verification_message(to: str, token: str) -> bool:
     url = link(plugin_settings("auth").verify_page, token)
-    send(
+    return send(
         to,
         "Confirm your email address",
         f"To confirm this address for your account, open:\n{url}\n\nThe link works once, for 30 minutes.\n",

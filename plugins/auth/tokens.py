@@ -14,7 +14,7 @@ from typing import Any
 
 import jwt
 
-from core import ApiError, get_settings, plugin_settings, unauthorized
+from core import ApiError, get_settings, plugin_settings
 from plugins.auth.keys import KeyRing, derive
 
 ALGORITHM = "HS256"
@@ -73,15 +73,21 @@ def issue(
     return token, expires
 
 
+def refused(message: str, code: str = "unauthorized") -> ApiError:
+    """A 401 for a token that was presented and rejected (RFC 6750 ``invalid_token``)."""
+    challenge = f'Bearer realm="annex", error="invalid_token", error_description="{message}"'
+    return ApiError(401, code, message, headers={"WWW-Authenticate": challenge})
+
+
 def decode(token: str, typ: str, *, verify_exp: bool = True) -> dict[str, Any]:
     """The verified claims of ``token``, or a 401 (``token_expired`` past ``exp``)."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
-        raise unauthorized(message="malformed token") from None
+        raise refused("malformed token") from None
     key = keyring().by_kid.get(str(header.get("kid")))
     if key is None:
-        raise unauthorized(message="unknown signing key")
+        raise refused("unknown signing key")
     try:
         claims = jwt.decode(
             token,
@@ -92,11 +98,11 @@ def decode(token: str, typ: str, *, verify_exp: bool = True) -> dict[str, Any]:
             options={"require": REQUIRED_CLAIMS, "verify_exp": verify_exp},
         )
     except jwt.ExpiredSignatureError:
-        raise ApiError(401, "token_expired", "token has expired") from None
+        raise refused("token has expired", "token_expired") from None
     except jwt.PyJWTError:
-        raise unauthorized(message="invalid token") from None
+        raise refused("invalid token") from None
     if claims["typ"] != typ:
-        raise unauthorized(message=f"not an {typ} token" if typ == ACCESS else f"not a {typ} token")
+        raise refused(f"not an {typ} token" if typ == ACCESS else f"not a {typ} token")
     if not isinstance(claims["sid"], int) or not str(claims["sub"]).isdigit():
-        raise unauthorized(message="invalid token")
+        raise refused("invalid token")
     return claims

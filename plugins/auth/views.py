@@ -316,7 +316,8 @@ def confirm_password_reset(body: ResetConfirm):
 def request_email_verification():
     """Mail a link that confirms the account's address."""
     user = me()
-    mail.verification_message(user["email"], onetime.create(user["id"], onetime.VERIFY))
+    if not mail.verification_message(user["email"], onetime.create(user["id"], onetime.VERIFY)):
+        raise ApiError(503, "unavailable", "the message could not be sent; try again later")
     return {"status": "accepted"}, 202
 
 
