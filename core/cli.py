@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from core import migrations
+from core import backup, deploycheck, migrations
 from core.config import masked
 from core.plugins import discover, hooks_of
 
@@ -86,10 +87,61 @@ def config_command() -> None:
     click.echo()
 
 
+@click.command("check")
+@click.option("--deploy", is_flag=True, required=True, help="Check the configuration for production.")
+@with_appcontext
+def check_command(deploy: bool) -> None:
+    """Report what the configuration gets wrong for production, each with its fix."""
+    findings = deploycheck.check(current_app)
+    for finding in findings:
+        click.echo(str(finding))
+    errors = sum(finding.level == "error" for finding in findings)
+    click.echo(f"{errors} error(s), {len(findings) - errors} warning(s)")
+    if errors:
+        sys.exit(1)
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Write an online, consistent copy of the SQLite database to PATH."""
+    try:
+        pages = backup.backup_sqlite(current_app.extensions["annex"].db, path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backed up {pages} page(s) to {path}; integrity check ok")
+
+
+@click.group("db", help="Move the database.")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("copy")
+@click.option(
+    "--to", "target", required=True, help="URL of an empty database, e.g. postgresql://user@host/annex"
+)
+@with_appcontext
+def copy_command(target: str) -> None:
+    """Copy every plugin's tables into another (empty) database, keeping ids."""
+    state = current_app.extensions["annex"]
+    try:
+        counts = backup.copy_database(state.db, target, state.migrations)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    for table, rows in counts.items():
+        click.echo(f"{table}: {rows} row(s)")
+    click.echo(
+        f"copied {sum(counts.values())} row(s) in {len(counts)} table(s); point database.url at the copy"
+    )
+
+
 def init_app(app: Flask) -> None:
     from core.scaffold import plugin_group
 
-    for command in (migrate_command, plugins_command, config_command, plugin_group):
+    commands = (migrate_command, plugins_command, config_command, check_command, backup_command, db_group)
+    for command in (*commands, plugin_group):
         app.cli.add_command(command)
 
 

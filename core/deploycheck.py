@@ -1,0 +1,115 @@
+"""``annex check --deploy``: what a production configuration gets wrong, each with its fix.
+
+Like Django's ``check --deploy``: read the effective settings and report; the exit status is
+non-zero when any finding is an error.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+from core.config import MIN_SECRET_BYTES
+from core.security import origin_of
+
+#: bcrypt cost below which passwords are too cheap to guess offline.
+MIN_BCRYPT_ROUNDS = 12
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # "error" or "warning"
+    setting: str
+    problem: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.level.upper():7} {self.setting}: {self.problem}\n        fix: {self.fix}"
+
+
+def check(app: Flask, environ: Any = None) -> list[Finding]:
+    """Every finding for ``app``'s configuration, errors first."""
+    environ = os.environ if environ is None else environ
+    state = app.extensions["annex"]
+    settings = state.settings
+    found: list[Finding] = []
+
+    def error(setting: str, problem: str, fix: str) -> None:
+        found.append(Finding("error", setting, problem, fix))
+
+    def warning(setting: str, problem: str, fix: str) -> None:
+        found.append(Finding("warning", setting, problem, fix))
+
+    if not settings.is_production:
+        error("site.environment", "is not production", 'set site.environment = "production"')
+    secret = settings.security.secret_key or ""
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        error(
+            "security.secret_key",
+            f"is shorter than {MIN_SECRET_BYTES} bytes",
+            "set ANNEX_SECRET_KEY to `python -c 'import secrets; print(secrets.token_urlsafe(48))'`",
+        )
+    if app.debug or environ.get("FLASK_DEBUG") in ("1", "true"):
+        error(
+            "debug",
+            "is on: tracebacks and the debugger reach clients",
+            "unset FLASK_DEBUG; never use --debug",
+        )
+    if not settings.site.url.startswith("https://"):
+        error(
+            "site.url",
+            f"{settings.site.url} is not https",
+            "serve the site over https and set site.url to it",
+        )
+    if not settings.security.force_https:
+        warning("security.force_https", "plain HTTP requests are served", "set security.force_https = true")
+    if settings.security.trusted_proxies == 0:
+        warning(
+            "security.trusted_proxies",
+            "is 0: behind nginx every client has the proxy's address (rate limits, logs)",
+            "set security.trusted_proxies = 1 when nginx is the only proxy in front",
+        )
+    for origin in settings.security.cors_origins:
+        if (
+            "*" in origin
+            or origin.strip().lower() in ("null", "")
+            or not origin_of(origin).startswith("https://")
+        ):
+            error(
+                "security.cors_origins",
+                f"{origin!r} lets other sites act for your users",
+                "list exact https origins",
+            )
+    if state.db.is_sqlite:
+        mode = next(iter(state.db.query("PRAGMA journal_mode")))["journal_mode"]
+        if mode != "wal":
+            error(
+                "database.url",
+                f"SQLite journal_mode is {mode}, not wal",
+                "let Annex open the database (it sets WAL)",
+            )
+    workers = int(environ.get("GUNICORN_WORKERS") or environ.get("WEB_CONCURRENCY") or 1)
+    if not state.limiter.shared and workers > 1:
+        warning(
+            "rate_limits.storage",
+            f"is memory:// with {workers} workers: the general per-IP limit is counted per worker",
+            'set rate_limits.storage = "redis://…" (login and other named limits are exact anyway)',
+        )
+    auth = state.plugin_settings.get("auth")
+    if auth is not None:
+        if not auth.cookie_secure:
+            error(
+                "plugins.auth.cookie_secure", "is false: session cookies travel over plain HTTP", "remove it"
+            )
+        if auth.bcrypt_rounds < MIN_BCRYPT_ROUNDS:
+            error(
+                "plugins.auth.bcrypt_rounds",
+                f"is {auth.bcrypt_rounds}: password hashes are cheap to guess",
+                f"set it to {MIN_BCRYPT_ROUNDS} or more",
+            )
+        if auth.mail_backend == "console":
+            error("plugins.auth.mail_backend", "is console: reset mail never leaves the log", 'use "smtp"')
+    return sorted(found, key=lambda finding: finding.level != "error")
