@@ -17,10 +17,19 @@ ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port on 127.0.0.1, never the same twice in one test run (the OS may offer a port
+    again as soon as it is closed, before the first server has bound it)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def toml_value(value: Any) -> str:
@@ -107,10 +116,11 @@ def start_gunicorn(
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited: {log.read_text()[-3000:]}")
         try:
-            if server.request("GET", "/api/health")[0] == 200:
-                return server
+            healthy = server.request("GET", "/api/health")[0] == 200
         except OSError:
-            pass
+            healthy = False
+        if healthy and process.poll() is None:  # our own gunicorn answered, not another on the port
+            return server
         time.sleep(0.2)
     server.stop()
     raise RuntimeError(f"gunicorn did not answer in time: {log.read_text()[-3000:]}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from core import (
     ApiError,
@@ -22,7 +22,7 @@ from core import (
     transaction,
 )
 from core.times import now
-from plugins.profile.model import all_fields, update_model
+from plugins.profile.model import BUILTIN, all_fields, update_model
 from plugins.profile.settings import Settings
 
 TABLE = "profile_profiles"
@@ -91,24 +91,26 @@ def create_profiles(db):
     table = db.create_table(TABLE)
     table.create_column("user_id", db.types.integer)
     table.create_column("updated_at", db.types.float)
+    for name, spec in BUILTIN.items():
+        table.create_column(name, COLUMN_TYPES[spec.type](db))
     db.query(f"CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_user ON {TABLE} (user_id)")
 
 
 def ensure_columns(db, fields: dict[str, Any]) -> None:
     """Give every declared field its column up front, so no request alters the table.
 
-    Declaring a field needs no migration; several workers starting at once may race to add
-    the same column, and the loser finds it there.
+    Declaring a field needs no migration. Several workers starting at once may race to add
+    the same column: each ALTER runs in its own transaction, and the loser, rolled back
+    cleanly, finds the column there.
     """
-    table = db[TABLE]
     for name, spec in fields.items():
-        if table.has_column(name):
+        if db[TABLE].has_column(name):
             continue
         try:
-            table.create_column(name, COLUMN_TYPES[spec.type](db))
-        except Exception:
-            table._table = None  # reflect again: another worker may have added it
-            if not table.has_column(name):
+            with transaction(db):
+                db[TABLE].create_column(name, COLUMN_TYPES[spec.type](db))
+        except SQLAlchemyError:
+            if not db[TABLE].has_column(name):  # the rollback dropped dataset's cached columns
                 raise
 
 
