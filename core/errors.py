@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("annex")
@@ -84,7 +85,19 @@ def error_response(error: ApiError) -> Response:
 def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, error_response)
     app.register_error_handler(HTTPException, _http_exception)
+    app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(Exception, _unhandled)
+
+
+def _database_unavailable(exc: OperationalError) -> Response:
+    """The database could not be reached or was busy past its timeout (a restart, a failover,
+    a long lock): a 503 the client may retry, not a 500. The next request reconnects (pre-ping)."""
+    log.error("database unavailable on %s %s: %s", request.method, request.path, exc.orig or exc)
+    return error_response(
+        ApiError(
+            503, "unavailable", "the database is unavailable; retry shortly", headers={"Retry-After": "2"}
+        )
+    )
 
 
 def _http_exception(exc: HTTPException) -> Response:

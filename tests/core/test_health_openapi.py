@@ -156,3 +156,20 @@ def test_openapi_leaves_out_routes_of_plugins_not_enabled(make_app):
     validate(document)
     assert not [path for path in document["paths"] if path.startswith("/api/hello")]
     assert "/api/health" in document["paths"]
+
+
+def test_an_unreachable_database_is_503_unavailable_not_500(make_app, tmp_path):
+    """A route that needs the database while it is gone: a JSON 503 the client may retry."""
+    import shutil
+
+    folder = tmp_path / "dbdir"
+    folder.mkdir()
+    from tests.testplugins import hello
+
+    app = make_app({"database": {"url": f"sqlite:///{folder}/annex.db"}}, plugins=[hello])
+    app.extensions["annex"].db.engine.dispose()
+    shutil.rmtree(folder)
+    response = app.test_client().get("/api/hello/notes/1", headers={"X-Test-User": "1:alice"})
+    assert response.status_code == 503
+    assert response.json["error"]["code"] == "unavailable"
+    assert response.headers["Retry-After"]
