@@ -29,8 +29,10 @@ from core.plugins import PluginError as PluginError
 from core.plugins import hookimpl as hookimpl
 from core.ratelimit import check_rate_limit as check_rate_limit
 from core.ratelimit import client_ip as client_ip
+from core.ratelimit import rate_limited as rate_limited
 from core.ratelimit import rate_limiter as rate_limiter
 from core.security import UNSAFE_METHODS as UNSAFE_METHODS
+from core.times import now as now
 from core.times import rfc3339 as rfc3339
 
 __version__ = "0.1.0"

@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import ApiError, get_db, rfc3339, transaction
-from core.times import now
+from core import ApiError, get_db, now, rfc3339, transaction
 from plugins.auth.schema import events, sessions, tokens, users
 
 

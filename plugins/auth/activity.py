@@ -7,8 +7,7 @@ from typing import Any
 from flask import has_request_context, request
 from sqlalchemy import delete, insert, select
 
-from core import client_ip, get_db, rfc3339, transaction
-from core.times import now
+from core import client_ip, get_db, now, rfc3339, transaction
 from plugins.auth.schema import events
 
 #: Entries shown, and kept, per user.

@@ -6,8 +6,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from core import Identity, hooks, plugin_settings
-from core.times import now
+from core import Identity, hooks, now, plugin_settings
 from plugins.auth import accounts, tokens
 from plugins.auth.cookies import CookieNames, new_csrf_value, set_auth_cookies
 

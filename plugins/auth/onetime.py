@@ -7,8 +7,7 @@ import secrets
 
 from sqlalchemy import insert, select, update
 
-from core import ApiError, get_db, transaction
-from core.times import now
+from core import ApiError, get_db, now, transaction
 from plugins.auth.schema import tokens
 
 #: Seconds a reset or verification link works.

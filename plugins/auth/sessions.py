@@ -13,8 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, text, update
 
-from core import ApiError, get_db, transaction
-from core.times import now
+from core import ApiError, get_db, now, transaction
 from plugins.auth.schema import sessions
 
 #: Seconds between two writes of a session's ``last_used_at`` (hot paths write little).

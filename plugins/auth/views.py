@@ -16,11 +16,11 @@ from core import (
     field_error,
     hooks,
     plugin_settings,
+    rate_limited,
     rate_limiter,
     rfc3339,
     unauthorized,
 )
-from core.ratelimit import rate_limited
 from plugins.auth import accounts, activity, mail, onetime, passwords, sessions, tokens
 from plugins.auth.bodies import (
     ChangePassword,

@@ -12,8 +12,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import ETags
 
-from core import ApiError, get_db, plugin_settings, rfc3339, transaction
-from core.times import now
+from core import ApiError, get_db, now, plugin_settings, rfc3339, transaction
 from plugins.content.schema import items
 
 KEY = re.compile(r"[A-Za-z0-9_.:-]{1,128}")

@@ -18,10 +18,10 @@ from core import (
     endpoint,
     get_db,
     hookimpl,
+    now,
     plugin_settings,
     transaction,
 )
-from core.times import now
 from plugins.profile.model import BUILTIN, all_fields, update_model
 from plugins.profile.settings import Settings
 
