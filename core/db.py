@@ -1,14 +1,16 @@
 """The app's dataset Database: SQLite (tuned for concurrent writers) or PostgreSQL.
 
 One ``dataset.Database`` per app. dataset keeps one connection per thread and SQLAlchemy 2
-opens a transaction on first use, so every request releases its connection in teardown: a
+opens a transaction on first use, so every request ends its transaction in teardown: a
 connection left in a read transaction would pin a stale snapshot (SQLite) or sit "idle in
-transaction" holding locks (PostgreSQL).
+transaction" holding locks (PostgreSQL). The connection itself stays with its thread.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -106,13 +108,54 @@ def release(db: dataset.Database) -> None:
     db._release_connection()
 
 
+def end_request(db: dataset.Database) -> None:
+    """Finish this thread's use of the database for one request, keeping its connection.
+
+    Whatever the request left open is rolled back (a read transaction must not pin a stale
+    snapshot or sit "idle in transaction"), but the connection stays with the thread: checking
+    it out of the pool again per request (and pre-pinging PostgreSQL) would cost more than the
+    request's own query. A connection SQLAlchemy invalidated (the server went away) is dropped,
+    and a thread's connection is closed when the thread ends (servers that start a thread per
+    request).
+    """
+    while db.in_transaction:
+        db.rollback()
+    thread = threading.get_ident()
+    conn = db.connections.get(thread)
+    if conn is None:
+        return
+    if conn.invalidated or conn.closed:
+        db._release_connection()
+        return
+    if conn.in_transaction():
+        conn.rollback()
+    _close_when_thread_ends(db, thread)
+
+
+def _close_when_thread_ends(db: dataset.Database, thread: int) -> None:
+    watched = db.__dict__.setdefault("_annex_watched_threads", set())
+    if thread in watched:
+        return
+    watched.add(thread)
+
+    def close() -> None:
+        watched.discard(thread)
+        with db.lock:
+            conn = db.connections.pop(thread, None)
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    weakref.finalize(threading.current_thread(), close)
+
+
 def init_app(app: Flask) -> None:
-    def _release(_exc: BaseException | None) -> None:
+    def _end(_exc: BaseException | None) -> None:
         state = app.extensions.get("annex")
         if state is not None and state.db.engine is not None:
-            release(state.db)
+            end_request(state.db)
 
     # Per request (an app context may outlive many requests, e.g. in tests), and per app
     # context for CLI commands that never see a request.
-    app.teardown_request(_release)
-    app.teardown_appcontext(_release)
+    app.teardown_request(_end)
+    app.teardown_appcontext(_end)

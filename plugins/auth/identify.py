@@ -42,10 +42,11 @@ def identify(request: Request) -> Identity | None:
     row = sessions.for_request(claims["sid"])
     if row is None or row["user_id"] != int(claims["sub"]):
         raise sessions.revoked()
+    roles = json.loads(row["roles"])
     return Identity(
         id=row["user_id"],
         username=row["username"],
-        roles=frozenset(json.loads(row["roles"])),
+        roles=frozenset(roles),
         session_id=claims["sid"],
         transport=transport,
         account={
@@ -53,7 +54,7 @@ def identify(request: Request) -> Identity | None:
             "username": row["username"],
             "email": row["email"],
             "email_verified": bool(row["email_verified"]),
-            "roles": json.loads(row["roles"]),
+            "roles": roles,
             "created_at": rfc3339(row["created_at"]),
         },
     )

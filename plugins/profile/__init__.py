@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from core import (
@@ -40,8 +41,13 @@ def _model():
     return current_app.extensions["profile.model"]
 
 
+_ROW = text(f"SELECT * FROM {TABLE} WHERE user_id = :user_id")
+
+
 def _row(user_id: int) -> dict[str, Any]:
-    return get_db()[TABLE].find_one(user_id=user_id) or {}
+    """The profile row, by its unique index (prepared SQL: this is on every profile read)."""
+    row = get_db().executable.execute(_ROW, {"user_id": user_id}).mappings().first()
+    return dict(row) if row is not None else {}
 
 
 def _profile(identity: Any, row: dict[str, Any]) -> dict[str, Any]:

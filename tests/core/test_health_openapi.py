@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from openapi_spec_validator import validate
 from sqlalchemy.engine import make_url
@@ -48,12 +50,22 @@ def _app_on_breakable_database(make_app, database_url: str, tmp_path):
     return make_app({"database": {"url": database_url}}, plugins=[hello]), database_url
 
 
+def _in_new_thread(function):
+    """Run ``function`` on a thread of its own: a server thread that needs a new connection
+    (each thread keeps its connection; an open SQLite file survives its directory's removal)."""
+    result = []
+    thread = threading.Thread(target=lambda: result.append(function()))
+    thread.start()
+    thread.join()
+    return result[0]
+
+
 def test_health_is_503_naming_the_database_when_it_does_not_answer(make_app, database_url, tmp_path):
     app, url = _app_on_breakable_database(make_app, database_url, tmp_path)
     client = app.test_client()
     assert client.get("/api/health").status_code == 200
     _break_database(app, url, tmp_path)
-    response = client.get("/api/health")
+    response = _in_new_thread(lambda: client.get("/api/health"))
     assert response.status_code == 503
     body = response.get_json()
     assert body["checks"]["database"] != "ok"
@@ -63,7 +75,7 @@ def test_health_is_503_naming_the_database_when_it_does_not_answer(make_app, dat
 def test_health_failure_does_not_leak_driver_messages(make_app, database_url, tmp_path):
     app, url = _app_on_breakable_database(make_app, database_url, tmp_path)
     _break_database(app, url, tmp_path)
-    text = app.test_client().get("/api/health").get_data(as_text=True)
+    text = _in_new_thread(lambda: app.test_client().get("/api/health")).get_data(as_text=True)
     assert "sqlite3" not in text.lower()
     assert "psycopg2" not in text.lower()
     assert "dbdir" not in text
@@ -169,7 +181,9 @@ def test_an_unreachable_database_is_503_unavailable_not_500(make_app, tmp_path):
     app = make_app({"database": {"url": f"sqlite:///{folder}/annex.db"}}, plugins=[hello])
     app.extensions["annex"].db.engine.dispose()
     shutil.rmtree(folder)
-    response = app.test_client().get("/api/hello/notes/1", headers={"X-Test-User": "1:alice"})
+    response = _in_new_thread(
+        lambda: app.test_client().get("/api/hello/notes/1", headers={"X-Test-User": "1:alice"})
+    )
     assert response.status_code == 503
     assert response.json["error"]["code"] == "unavailable"
     assert response.headers["Retry-After"]
