@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
 
-.PHONY: install run test lint clean docs
+.PHONY: install run test lint clean docs bench
 
 install: $(STAMP)
 
@@ -21,14 +21,25 @@ run: install
 	$(BIN)/flask --app core run --port $(PORT)
 
 test: install
+	@if command -v node >/dev/null 2>&1; then node --test tests/js/; else echo "node not found: skipping tests/js (annex.js unit tests)"; fi
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check core plugins tests
-	$(BIN)/ruff format --check core plugins tests
+	$(BIN)/ruff check core plugins tests examples bench
+	$(BIN)/ruff format --check core plugins tests examples bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
 docs: install
 	$(BIN)/python -m core.hookdocs
+
+# Render deploy/nginx.conf (any Python 3.9+, no venv needed); see docs/deploy.md:
+#   make nginx-conf NGINX_ARGS="--server-name annex.example.com [--preset compose] …"
+.PHONY: nginx-conf
+nginx-conf:
+	python3 deploy/render_nginx.py $(NGINX_ARGS) --output $(or $(NGINX_CONF),deploy/nginx.generated.conf)
+
+bench: install
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -25,24 +25,26 @@ def blueprint(url_prefix: str) -> Blueprint:
     return bp
 
 
-def resolve(root: Path, path: str) -> Path | None:
-    """The file ``path`` names inside ``root``, or None for anything else."""
+def resolve(root: Path, path: str) -> tuple[Path, bool] | None:
+    """The file ``path`` names inside ``root`` and whether ``path`` named a directory (its
+    index.html), or None for anything else: outside the root, missing, unreadable names."""
     if "\\" in path or "\x00" in path or path.startswith("/"):
         return None
     if any(part in ("..", ".") for part in path.split("/")):
         return None
-    real_root = root.resolve()
     try:
+        real_root = root.resolve()
         target = (real_root / path).resolve()
-    except (OSError, RuntimeError):
-        return None
-    if not target.is_relative_to(real_root):
-        return None
-    if target.is_dir():
-        target = target / "index.html"
-        if not target.resolve().is_relative_to(real_root):
+        if not target.is_relative_to(real_root):
             return None
-    return target if target.is_file() else None
+        directory = target.is_dir()
+        if directory:
+            target = (target / "index.html").resolve()
+            if not target.is_relative_to(real_root):
+                return None
+        return (target, directory) if target.is_file() else None
+    except (OSError, RuntimeError, ValueError):  # too long, a symlink loop, …
+        return None
 
 
 def rule_opinion(identity: Identity | None, resource: str) -> bool | None:
@@ -73,12 +75,13 @@ def serve(path: str) -> Response:
             query = urlencode({"next": request.full_path.rstrip("?")})
             return redirect(f"{settings.login_url}?{query}", code=302)
         raise unauthorized()
-    if path and not path.endswith("/") and (Path(settings.root) / path).is_dir():
-        return redirect(f"{request.script_root}{settings.url_prefix}/{quote(path)}/", code=308)
     root = Path(settings.root)
-    target = resolve(root, path)
-    if target is None:
+    found = resolve(root, path)
+    if found is None:
         raise ApiError(404, "not_found", "no such page")
+    target, directory = found
+    if directory and path and not path.endswith("/"):
+        return redirect(f"{request.script_root}{settings.url_prefix}/{quote(path)}/", code=308)
     resource = target.relative_to(root.resolve()).as_posix()
     if permission_allowed(identity, READ, resource) is False:
         raise ApiError(403, "forbidden", "your account does not have access to this page")

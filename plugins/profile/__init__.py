@@ -50,11 +50,19 @@ def _row(user_id: int) -> dict[str, Any]:
     return dict(row) if row is not None else {}
 
 
+def _fields(row: dict[str, Any]) -> dict[str, Any]:
+    """The declared fields of a stored row, with their JSON types."""
+    fields = {}
+    for name, spec in all_fields(plugin_settings("profile")).items():
+        value = row.get(name)
+        # SQLite hands booleans back as 0/1 to raw SQL: the declared type says what they are.
+        fields[name] = bool(value) if spec.type == "boolean" and value is not None else value
+    return fields
+
+
 def _profile(identity: Any, row: dict[str, Any]) -> dict[str, Any]:
-    profile = dict(identity.account) or {"id": identity.id, "username": identity.username}
-    for name in all_fields(plugin_settings("profile")):
-        profile[name] = row.get(name)
-    return profile
+    account = dict(identity.account) or {"id": identity.id, "username": identity.username}
+    return {**account, **_fields(row)}
 
 
 @bp.get("/profile")
@@ -152,5 +160,4 @@ def user_deleted(user_id):
 
 @hookimpl
 def user_export(user_id):
-    row = _row(user_id)
-    return {"profile": {name: row.get(name) for name in all_fields(plugin_settings("profile"))}}
+    return {"profile": _fields(_row(user_id))}

@@ -1,0 +1,745 @@
+/**
+ * annex.js: a dependency-free browser client for the Annex API (docs/api.md).
+ *
+ * One ES module, no build step. Import it from any static page:
+ *
+ * ```html
+ * <script type="module">
+ *   import { login, me, AnnexError } from '/annex.js';
+ *   const user = await login('alice', 'violet-Kettle-42-harbor');
+ * </script>
+ * ```
+ *
+ * The named exports act on a default client that talks to the page's own origin with the cookie
+ * transport: the tokens stay in HttpOnly cookies, every unsafe request (POST, PUT, PATCH, DELETE)
+ * echoes the readable CSRF cookie in `X-CSRF-Token`, and a request that fails with
+ * `401 token_expired` refreshes the session once and is retried. Concurrent requests that hit an
+ * expired token share one refresh, across the tabs of one browser too (Web Locks), because a
+ * second refresh with an already rotated token would count as reuse.
+ *
+ * For an API on another origin, call {@link configure} or build a client with
+ * {@link createClient} (`baseUrl`, and see docs/frontend.md).
+ *
+ * Every failure rejects with an {@link AnnexError}. The window receives `annex:login`
+ * (`detail.user`) after a login or registration and `annex:logout` (`detail.reason`) when the
+ * session ends, here or in another tab.
+ *
+ * @module annex
+ */
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const CSRF_COOKIES = ['__Host-annex_csrf', 'annex_csrf'];
+const CSRF_HEADER = 'X-CSRF-Token';
+const LOCK_PREFIX = 'annex:refresh:';
+const REFRESHED_KEY = 'annex:refreshed-at:';
+const LOGOUT_KEY = 'annex:logout:';
+const TOKENS_KEY = 'annex:tokens:';
+
+/**
+ * What every failed call rejects with.
+ *
+ * `status` is the HTTP status (0 when the server could not be reached), `code` the contract's
+ * error code (`validation_error`, `invalid_credentials`, `token_expired`, …; `network_error`
+ * without an answer, `http_error` for an answer that is not the API's JSON error), `message` a
+ * human-readable text and `fields` the per-field messages of a `validation_error`
+ * (`{}` otherwise).
+ */
+export class AnnexError extends Error {
+  /**
+   * @param {number} status HTTP status, 0 for a network failure.
+   * @param {string} code Error code from the contract.
+   * @param {string} message Human-readable message.
+   * @param {Record<string, string>} [fields] Field name → message (validation errors).
+   * @param {{cause?: unknown}} [options]
+   */
+  constructor(status, code, message, fields = {}, options = undefined) {
+    super(message || code, options);
+    this.name = 'AnnexError';
+    /** @type {number} */
+    this.status = status;
+    /** @type {string} */
+    this.code = code;
+    /** @type {Record<string, string>} */
+    this.fields = fields || {};
+  }
+}
+
+/**
+ * Whether `next` may be followed after a login: a path on this site ("/" but not "//", no
+ * backslash, no control character). Anything else is replaced by `fallback`.
+ *
+ * @param {string | null | undefined} next A `?next=` value.
+ * @param {string} [fallback='/']
+ * @returns {string}
+ */
+export function safeNext(next, fallback = '/') {
+  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//')) return fallback;
+  // Browsers read "\" as "/" ("/\evil.example" is "//evil.example"); control characters are dropped.
+  if (/[\\\u0000-\u001f\u007f]/.test(next)) return fallback;
+  return next;
+}
+
+/**
+ * @typedef {object} ClientOptions
+ * @property {string} [baseUrl] Origin (and optional path prefix) of the Annex server, e.g.
+ *   `https://api.example.com`. Empty (default): the page's own origin.
+ * @property {'cookie' | 'bearer'} [transport] `cookie` (default for the page's own origin):
+ *   HttpOnly cookies plus the CSRF header. `bearer` (default when `baseUrl` is another origin):
+ *   tokens from the response body, sent as `Authorization: Bearer`, kept in memory or in `storage`.
+ * @property {string | string[]} [csrfCookie] Name(s) of the CSRF cookie, first found wins
+ *   (default `__Host-annex_csrf`, then `annex_csrf` for `cookie_secure = false`).
+ * @property {Storage | null} [storage] Where the bearer transport keeps its tokens (default: memory
+ *   only; `sessionStorage` survives reloads of one tab). The cookie transport uses it only to tell
+ *   other tabs when it refreshed or logged out (default `localStorage`); never a secret there.
+ * @property {{request: Function} | null} [locks] Web Locks used to refresh once across tabs
+ *   (default `navigator.locks`; `null` refreshes once per page only).
+ * @property {EventTarget | null} [events] Where `annex:login` / `annex:logout` are dispatched
+ *   (default `window`).
+ * @property {typeof fetch} [fetch] The fetch function (default the global one).
+ * @property {() => string} [cookies] Returns the page's cookies (default `document.cookie`).
+ */
+
+/**
+ * @typedef {object} User
+ * @property {number} id
+ * @property {string} username
+ * @property {string} email
+ * @property {boolean} email_verified
+ * @property {string[]} roles
+ * @property {string} created_at RFC 3339 UTC.
+ */
+
+/**
+ * @typedef {User & {display_name: ?string, bio: ?string, avatar_url: ?string}} Profile
+ *   The account fields, the built-in profile fields and the site's custom fields.
+ */
+
+/**
+ * @typedef {object} Session
+ * @property {number} id
+ * @property {string} created_at
+ * @property {string} last_used_at
+ * @property {?string} user_agent
+ * @property {?string} ip
+ * @property {boolean} current True for the session of this browser.
+ */
+
+/**
+ * @typedef {object} ActivityEvent
+ * @property {string} type `register`, `login`, `login_failed`, `refresh_reuse`, `logout`,
+ *   `logout_all`, `session_revoked`, `password_changed`, `password_reset`, `email_verified`.
+ * @property {string} at
+ * @property {?string} ip
+ * @property {?string} user_agent
+ */
+
+/**
+ * @typedef {object} DataItem
+ * @property {string} key
+ * @property {*} value
+ * @property {string} updated_at
+ * @property {?string} etag Pass it back as `ifMatch` to write only over this version.
+ * @property {boolean} [created] On `data.put`: true when the key was new.
+ */
+
+/**
+ * @typedef {object} RequestOptions
+ * @property {string} [method='GET']
+ * @property {*} [body] A JSON value (serialised, with `Content-Type: application/json`), or a
+ *   string / FormData / Blob / URLSearchParams / ArrayBuffer sent as it is.
+ * @property {HeadersInit} [headers] Extra headers.
+ * @property {AbortSignal} [signal]
+ * @property {boolean} [refresh=true] Refresh and retry once on `401 token_expired`.
+ * @property {boolean} [full=false] Resolve to `{status, headers, data}` instead of the data.
+ */
+
+const hasWindow = typeof window !== 'undefined';
+
+function defaultStorage() {
+  try {
+    return typeof localStorage !== 'undefined' ? localStorage : null;
+  } catch {
+    return null; // storage disabled (privacy settings, sandboxed frame)
+  }
+}
+
+function isRawBody(body) {
+  return (
+    typeof body === 'string' ||
+    (typeof FormData !== 'undefined' && body instanceof FormData) ||
+    (typeof Blob !== 'undefined' && body instanceof Blob) ||
+    (typeof URLSearchParams !== 'undefined' && body instanceof URLSearchParams) ||
+    body instanceof ArrayBuffer ||
+    ArrayBuffer.isView(body)
+  );
+}
+
+function readCookie(cookieString, name) {
+  for (const part of cookieString.split(';')) {
+    const index = part.indexOf('=');
+    if (index < 0) continue;
+    if (part.slice(0, index).trim() === name) {
+      const value = part.slice(index + 1).trim();
+      try {
+        return decodeURIComponent(value);
+      } catch {
+        return value;
+      }
+    }
+  }
+  return null;
+}
+
+function newEvent(type, detail) {
+  if (typeof CustomEvent === 'function') return new CustomEvent(type, { detail });
+  const event = new Event(type);
+  event.detail = detail;
+  return event;
+}
+
+function pageOrigin() {
+  return hasWindow && window.location ? window.location.origin : '';
+}
+
+/**
+ * Build a client. Most pages use the default one through the named exports; build your own for
+ * a second server or other settings.
+ *
+ * @param {ClientOptions} [options]
+ * @returns {ReturnType<typeof buildClient>}
+ */
+export function createClient(options = {}) {
+  return buildClient(options);
+}
+
+function buildClient(initial) {
+  /** @type {Required<ClientOptions> & {origin: string}} */
+  const config = {};
+  let inflight = null; // this page's refresh in progress, shared by every caller
+  let lastRefreshAt = 0; // when this page last refreshed (ms since the epoch)
+  let memoryTokens = null; // bearer transport without storage
+
+  function setOptions(options) {
+    const merged = { ...config, ...options };
+    const baseUrl = String(merged.baseUrl || '').replace(/\/+$/, '');
+    const here = pageOrigin();
+    let origin = here;
+    if (baseUrl) {
+      try {
+        origin = new URL(baseUrl, here || undefined).origin;
+      } catch {
+        throw new TypeError(`annex: baseUrl ${baseUrl} is not a URL`);
+      }
+    }
+    Object.assign(config, {
+      baseUrl,
+      origin,
+      explicitTransport: options.transport || merged.explicitTransport,
+      transport:
+        options.transport || merged.explicitTransport || (baseUrl && origin !== here ? 'bearer' : 'cookie'),
+      csrfCookie: [].concat(merged.csrfCookie || CSRF_COOKIES),
+      storage: 'storage' in merged ? merged.storage : undefined,
+      locks:
+        'locks' in merged
+          ? merged.locks
+          : typeof navigator !== 'undefined' && navigator.locks
+            ? navigator.locks
+            : null,
+      events: 'events' in merged ? merged.events : hasWindow ? window : null,
+      fetch: merged.fetch || ((...args) => globalThis.fetch(...args)),
+      cookies: merged.cookies || (() => (typeof document !== 'undefined' ? document.cookie : '')),
+    });
+    if (!['cookie', 'bearer'].includes(config.transport)) {
+      throw new TypeError(`annex: transport must be "cookie" or "bearer", not ${config.transport}`);
+    }
+  }
+
+  // --- small helpers -----------------------------------------------------------------------------
+
+  function storage() {
+    // The cookie transport stores timestamps only; the bearer one stores tokens only where told.
+    if (config.storage !== undefined) return config.storage;
+    return config.transport === 'cookie' ? defaultStorage() : null;
+  }
+
+  function storageGet(key) {
+    try {
+      return storage()?.getItem(key + config.origin) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  function storageSet(key, value) {
+    try {
+      if (value === null) storage()?.removeItem(key + config.origin);
+      else storage()?.setItem(key + config.origin, value);
+    } catch {
+      // quota or privacy mode: the in-page state still works
+    }
+  }
+
+  function emit(type, detail) {
+    config.events?.dispatchEvent(newEvent(type, detail));
+  }
+
+  function csrfToken() {
+    const cookies = config.cookies();
+    for (const name of config.csrfCookie) {
+      const value = readCookie(cookies, name);
+      if (value) return value;
+    }
+    return null;
+  }
+
+  function tokens() {
+    if (config.transport !== 'bearer') return null;
+    if (storage()) {
+      try {
+        return JSON.parse(storageGet(TOKENS_KEY) || 'null');
+      } catch {
+        return null;
+      }
+    }
+    return memoryTokens;
+  }
+
+  function keepTokens(body) {
+    if (config.transport !== 'bearer') return;
+    const value = body && body.access_token ? { access: body.access_token, refresh: body.refresh_token } : null;
+    if (storage()) storageSet(TOKENS_KEY, value && JSON.stringify(value));
+    else memoryTokens = value;
+  }
+
+  function refreshedAt() {
+    return Math.max(lastRefreshAt, Number(storageGet(REFRESHED_KEY)) || 0);
+  }
+
+  function sessionEnded(reason) {
+    keepTokens(null);
+    storageSet(LOGOUT_KEY, String(Date.now()));
+    emit('annex:logout', { reason });
+  }
+
+  // --- the request pipeline ----------------------------------------------------------------------
+
+  async function send(path, options) {
+    const method = (options.method || 'GET').toUpperCase();
+    const headers = new Headers(options.headers || {});
+    if (!headers.has('Accept')) headers.set('Accept', 'application/json');
+    let body = options.body;
+    if (body !== undefined && !isRawBody(body)) {
+      body = JSON.stringify(body);
+      if (!headers.has('Content-Type')) headers.set('Content-Type', 'application/json');
+    } else if (typeof body === 'string' && !headers.has('Content-Type')) {
+      headers.set('Content-Type', 'application/json');
+    }
+    if (config.transport === 'cookie') {
+      const csrf = UNSAFE_METHODS.has(method) ? csrfToken() : null;
+      if (csrf && !headers.has(CSRF_HEADER)) headers.set(CSRF_HEADER, csrf);
+    } else {
+      const access = tokens()?.access;
+      if (access && !headers.has('Authorization')) headers.set('Authorization', `Bearer ${access}`);
+    }
+    let response;
+    try {
+      response = await config.fetch(config.baseUrl + path, {
+        method,
+        headers,
+        body,
+        signal: options.signal,
+        credentials: config.transport === 'cookie' ? 'include' : 'omit',
+        cache: 'no-store',
+      });
+    } catch (cause) {
+      if (cause && cause.name === 'AbortError') throw cause;
+      throw new AnnexError(0, 'network_error', 'the server could not be reached', {}, { cause });
+    }
+    const data = await parse(response);
+    if (!response.ok) throw toError(response, data);
+    return { status: response.status, headers: response.headers, data };
+  }
+
+  async function parse(response) {
+    if (response.status === 204 || response.status === 304) return null;
+    const text = await response.text();
+    if (!text) return null;
+    if ((response.headers.get('Content-Type') || '').includes('json')) {
+      try {
+        return JSON.parse(text);
+      } catch {
+        return text;
+      }
+    }
+    return text;
+  }
+
+  function toError(response, data) {
+    const error = data && typeof data === 'object' && data.error;
+    if (error && typeof error.code === 'string') {
+      return new AnnexError(response.status, error.code, error.message || error.code, error.fields || {});
+    }
+    return new AnnexError(response.status, 'http_error', `HTTP ${response.status} ${response.statusText || ''}`.trim());
+  }
+
+  async function request(path, options = {}) {
+    const startedAt = Date.now();
+    try {
+      return await send(path, options);
+    } catch (error) {
+      if (!(error instanceof AnnexError) || error.code !== 'token_expired' || options.refresh === false) throw error;
+      await refreshOnce(startedAt);
+      return send(path, options);
+    }
+  }
+
+  /**
+   * One refresh for every caller of this page, and one for every tab: under a Web Lock, a tab
+   * that finds another one refreshed after its request started only retries.
+   */
+  function refreshOnce(since) {
+    if (!inflight) {
+      inflight = withLock(async () => {
+        if (refreshedAt() > since) return; // another tab (or an earlier call) refreshed meanwhile
+        await doRefresh();
+      }).finally(() => {
+        inflight = null;
+      });
+    }
+    return inflight;
+  }
+
+  async function withLock(task) {
+    if (!config.locks) return task();
+    return config.locks.request(LOCK_PREFIX + config.origin, { mode: 'exclusive' }, task);
+  }
+
+  async function doRefresh() {
+    let options = { method: 'POST' };
+    if (config.transport === 'bearer') {
+      const refreshToken = tokens()?.refresh;
+      if (!refreshToken) throw new AnnexError(401, 'unauthorized', 'not logged in');
+      options = { method: 'POST', body: { refresh_token: refreshToken } };
+    }
+    try {
+      const { data } = await send('/api/auth/refresh', options);
+      keepTokens(data);
+    } catch (error) {
+      if (error instanceof AnnexError && error.status === 401) sessionEnded(error.code);
+      throw error;
+    }
+    lastRefreshAt = Date.now();
+    storageSet(REFRESHED_KEY, String(lastRefreshAt));
+  }
+
+  /**
+   * Call any route of the server (a third-party plugin's too) with the same credentials, CSRF
+   * header, refresh-and-retry and errors as the built-in calls.
+   *
+   * @param {string} path Path on the server, e.g. `/api/hello`.
+   * @param {RequestOptions} [options]
+   * @returns {Promise<*>} The parsed JSON body (null for an empty answer), or
+   *   `{status, headers, data}` with `full: true`.
+   * @example
+   * const greeting = await api('/api/hello', { method: 'POST', body: { name: 'Ada' } });
+   */
+  async function api(path, options = {}) {
+    const result = await request(path, options);
+    return options.full ? result : result.data;
+  }
+
+  function loggedIn(body) {
+    keepTokens(body);
+    storageSet(LOGOUT_KEY, null);
+    emit('annex:login', { user: body.user });
+    return body.user;
+  }
+
+  const dataItem = (result) => ({ ...result.data, etag: result.headers.get('ETag') });
+  const keyPath = (key) => `/api/user/data/${encodeURIComponent(key)}`;
+
+  const client = {
+    /**
+     * Change the client's options (see {@link ClientOptions}); unspecified ones keep their value.
+     * @param {ClientOptions} options
+     */
+    configure(options) {
+      setOptions(options || {});
+      return client;
+    },
+
+    api,
+
+    /**
+     * Create an account; the new user is logged in.
+     * @param {{username: string, email: string, password: string}} account
+     * @returns {Promise<User>}
+     */
+    async register({ username, email, password }) {
+      const body = await api('/api/auth/register', { method: 'POST', body: { username, email, password }, refresh: false });
+      return loggedIn(body);
+    },
+
+    /**
+     * Log in with a username (or email address) and password.
+     * @param {string} username
+     * @param {string} password
+     * @returns {Promise<User>} Rejects with `invalid_credentials` when either is wrong.
+     */
+    async login(username, password) {
+      const body = await api('/api/auth/login', { method: 'POST', body: { username, password }, refresh: false });
+      return loggedIn(body);
+    },
+
+    /**
+     * End this session (this browser). Never rejects for an already-ended session.
+     * @returns {Promise<void>}
+     */
+    async logout() {
+      const refreshToken = tokens()?.refresh;
+      try {
+        await api('/api/auth/logout', {
+          method: 'POST',
+          body: refreshToken ? { refresh_token: refreshToken } : undefined,
+          refresh: false,
+        });
+      } catch (error) {
+        if (!(error instanceof AnnexError) || error.status !== 401) throw error;
+      }
+      sessionEnded('logout');
+    },
+
+    /**
+     * End every session of the user, on every device (asks for the password again).
+     * @param {string} password
+     * @returns {Promise<void>}
+     */
+    async logoutAll(password) {
+      await api('/api/auth/logout-all', { method: 'POST', body: { password } });
+      sessionEnded('logout_all');
+    },
+
+    /**
+     * Refresh the session now (normally done for you on `token_expired`).
+     * @returns {Promise<void>}
+     */
+    refresh() {
+      return refreshOnce(Date.now() + 1);
+    },
+
+    /**
+     * The logged-in user's account and profile.
+     * @returns {Promise<Profile>} Rejects with status 401 when nobody is logged in.
+     */
+    me() {
+      return api('/api/user/profile');
+    },
+
+    /**
+     * Change profile fields: omitted ones stay, `null` clears one.
+     * @param {Partial<Profile>} changes `display_name`, `bio`, `avatar_url`, custom fields.
+     * @returns {Promise<Profile>} The updated profile; a `validation_error` names each bad field.
+     */
+    updateProfile(changes) {
+      return api('/api/user/profile', { method: 'PATCH', body: changes });
+    },
+
+    /**
+     * The user's active sessions.
+     * @returns {Promise<Session[]>}
+     */
+    async sessions() {
+      return (await api('/api/auth/sessions')).sessions;
+    },
+
+    /**
+     * End one session. Another session than this one needs the password.
+     * @param {number | Session} session An id, or an entry of {@link sessions}.
+     * @param {string} [password] Required unless it is the current session.
+     * @returns {Promise<void>}
+     */
+    async revokeSession(session, password) {
+      const id = typeof session === 'object' ? session.id : session;
+      const hadCsrf = config.transport === 'cookie' && csrfToken() !== null;
+      await api(`/api/auth/sessions/${encodeURIComponent(id)}`, {
+        method: 'DELETE',
+        body: password === undefined ? undefined : { password },
+      });
+      const current = typeof session === 'object' ? session.current : hadCsrf && csrfToken() === null;
+      if (current) sessionEnded('session_revoked');
+    },
+
+    /**
+     * The user's security log, newest first (at most 100 entries).
+     * @returns {Promise<ActivityEvent[]>}
+     */
+    async activity() {
+      return (await api('/api/auth/activity')).events;
+    },
+
+    /**
+     * Change the password; every other session ends, this one stays.
+     * @param {string} currentPassword
+     * @param {string} newPassword
+     * @returns {Promise<void>}
+     */
+    async changePassword(currentPassword, newPassword) {
+      await api('/api/auth/password', {
+        method: 'POST',
+        body: { current_password: currentPassword, new_password: newPassword },
+      });
+    },
+
+    /**
+     * Mail a password-reset link (the answer is the same whether the address has an account).
+     * @param {string} email
+     * @returns {Promise<void>}
+     */
+    async requestPasswordReset(email) {
+      await api('/api/auth/password-reset', { method: 'POST', body: { email }, refresh: false });
+    },
+
+    /**
+     * Set a new password with the token of a reset link; every session of the user ends.
+     * @param {string} token The `token` query parameter of the link.
+     * @param {string} newPassword
+     * @returns {Promise<void>} Rejects with `invalid_token` for a used, unknown or expired token.
+     */
+    async confirmPasswordReset(token, newPassword) {
+      await api('/api/auth/password-reset/confirm', {
+        method: 'POST',
+        body: { token, new_password: newPassword },
+        refresh: false,
+      });
+    },
+
+    /**
+     * Mail the logged-in user a link that confirms their address.
+     * @returns {Promise<void>}
+     */
+    async requestEmailVerification() {
+      await api('/api/auth/verify-email', { method: 'POST' });
+    },
+
+    /**
+     * Confirm the address with the token of a verification link.
+     * @param {string} token
+     * @returns {Promise<void>}
+     */
+    async confirmEmail(token) {
+      await api('/api/auth/verify-email/confirm', { method: 'POST', body: { token }, refresh: false });
+    },
+
+    /**
+     * Everything every plugin keeps about the user, one section per plugin.
+     * @returns {Promise<Record<string, object>>}
+     */
+    exportAccount() {
+      return api('/api/user/export');
+    },
+
+    /**
+     * Delete the account and all its data (asks for the password again).
+     * @param {string} password
+     * @returns {Promise<void>}
+     */
+    async deleteAccount(password) {
+      await api('/api/user', { method: 'DELETE', body: { password } });
+      sessionEnded('account_deleted');
+    },
+
+    /** The user's own JSON values (the content plugin's `/api/user/data`). */
+    data: {
+      /**
+       * Every stored value.
+       * @returns {Promise<Record<string, *>>} key → value
+       */
+      async list() {
+        return (await api('/api/user/data')).items;
+      },
+
+      /**
+       * One value with its ETag.
+       * @param {string} key 1–128 characters of `A-Z a-z 0-9 _ . : -`.
+       * @returns {Promise<DataItem | null>} null when the key does not exist.
+       */
+      async get(key) {
+        try {
+          return dataItem(await request(keyPath(key)));
+        } catch (error) {
+          if (error instanceof AnnexError && error.status === 404) return null;
+          throw error;
+        }
+      },
+
+      /**
+       * Store a value.
+       * @param {string} key
+       * @param {*} value Any JSON value (at most 64 KiB serialised by default).
+       * @param {{ifMatch?: string, ifNoneMatch?: string}} [conditions] `ifMatch: item.etag` writes
+       *   only over that version, `ifNoneMatch: '*'` only creates; else `412 precondition_failed`.
+       * @returns {Promise<DataItem>}
+       */
+      async put(key, value, { ifMatch, ifNoneMatch } = {}) {
+        const headers = {};
+        if (ifMatch) headers['If-Match'] = ifMatch;
+        if (ifNoneMatch) headers['If-None-Match'] = ifNoneMatch;
+        const result = await request(keyPath(key), { method: 'PUT', body: { value }, headers });
+        return { ...dataItem(result), created: result.status === 201 };
+      },
+
+      /**
+       * Delete a value.
+       * @param {string} key
+       * @param {{ifMatch?: string}} [conditions]
+       * @returns {Promise<void>} Rejects with 404 when absent, 412 on a stale `ifMatch`.
+       */
+      async delete(key, { ifMatch } = {}) {
+        await request(keyPath(key), { method: 'DELETE', headers: ifMatch ? { 'If-Match': ifMatch } : {} });
+      },
+    },
+  };
+
+  setOptions(initial || {});
+
+  // Another tab logged out (or ended this session): tell this page too.
+  if (hasWindow && typeof window.addEventListener === 'function') {
+    window.addEventListener('storage', (event) => {
+      if (event.key === LOGOUT_KEY + config.origin && event.newValue && storage() === event.storageArea) {
+        emit('annex:logout', { reason: 'other_tab' });
+      }
+    });
+  }
+  return client;
+}
+
+/** The default client: this page's origin, cookie transport. */
+const annex = createClient();
+export default annex;
+
+/**
+ * Change the default client's options, e.g. `configure({ baseUrl: 'https://api.example.com' })`.
+ * @param {ClientOptions} options
+ */
+export const configure = (options) => annex.configure(options);
+export const {
+  api,
+  register,
+  login,
+  logout,
+  logoutAll,
+  refresh,
+  me,
+  updateProfile,
+  sessions,
+  revokeSession,
+  activity,
+  changePassword,
+  requestPasswordReset,
+  confirmPasswordReset,
+  requestEmailVerification,
+  confirmEmail,
+  exportAccount,
+  deleteAccount,
+  data,
+} = annex;
