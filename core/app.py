@@ -133,8 +133,9 @@ def _register_routes(app: Flask, state: Annex) -> None:
 def _warn_about_production(state: Annex) -> None:
     if state.settings.is_production and state.limiter.enabled and not state.limiter.shared:
         log.warning(
-            "rate limits are kept in process memory: with several workers or instances each keeps "
-            'its own counters; set rate_limits.storage = "redis://…"'
+            "the general per-IP rate limit is counted in process memory: with several workers or "
+            'instances each keeps its own count; set rate_limits.storage = "redis://…" '
+            "(login and other named limits are counted in the database either way)"
         )
 
 
