@@ -65,6 +65,8 @@ class EndpointSpec:
     body_optional: bool
     summary: str | None
     description: str | None
+    responses: Mapping[int, str]
+    path_schemas: Mapping[str, Mapping[str, Any]]
 
 
 def endpoint(
@@ -78,6 +80,8 @@ def endpoint(
     rate_limits: tuple[RateLimit, ...] | list[RateLimit] = (),
     body_optional: bool = False,
     summary: str | None = None,
+    responses: Mapping[int, str] | None = None,
+    path_schemas: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Callable[[F], F]:
     """Declare a JSON endpoint. Put it under Flask's route decorator::
 
@@ -90,6 +94,9 @@ def endpoint(
     for ``204``. ``auth`` requires an identity (401), ``roles`` also these roles (403).
     ``body_optional`` lets an empty body through as ``{}``. ``body`` may also be a callable
     returning the model, for bodies shaped by configuration (called in the request context).
+    ``responses`` documents the other statuses the view answers (``{409: "name taken"}``) and
+    ``path_schemas`` the JSON schema of path parameters (``{"key": {"pattern": …}}``); both
+    only shape /api/openapi.json.
     """
 
     def decorator(view: F) -> F:
@@ -105,6 +112,8 @@ def endpoint(
             body_optional=body_optional,
             summary=summary or (doc.splitlines()[0] if doc else None),
             description=doc or None,
+            responses=dict(responses or {}),
+            path_schemas=dict(path_schemas or {}),
         )
 
         @functools.wraps(view)

@@ -19,6 +19,7 @@ import dataset
 from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 #: Milliseconds a SQLite writer waits for another writer before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -55,6 +56,8 @@ def connect(url: str) -> dataset.Database:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        else:
+            engine_kwargs = {}  # an in-memory database has a pool of one connection, unsized
         # Python's own busy handler, on top of the pragma, so even the first statement waits.
         engine_kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     else:
@@ -114,22 +117,36 @@ def end_request(db: dataset.Database) -> None:
     Whatever the request left open is rolled back (a read transaction must not pin a stale
     snapshot or sit "idle in transaction"), but the connection stays with the thread: checking
     it out of the pool again per request (and pre-pinging PostgreSQL) would cost more than the
-    request's own query. A connection SQLAlchemy invalidated (the server went away) is dropped,
-    and a thread's connection is closed when the thread ends (servers that start a thread per
-    request).
+    request's own query. A connection that is broken (the server went away) is dropped, and a
+    thread's connection is closed when the thread ends (servers that start a thread per
+    request). A teardown never raises: the response has already been decided.
     """
-    while db.in_transaction:
-        db.rollback()
     thread = threading.get_ident()
-    conn = db.connections.get(thread)
-    if conn is None:
-        return
-    if conn.invalidated or conn.closed:
-        db._release_connection()
-        return
-    if conn.in_transaction():
-        conn.rollback()
-    _close_when_thread_ends(db, thread)
+    try:
+        while db.in_transaction:
+            db.rollback()
+        conn = db.connections.get(thread)
+        if conn is None:
+            return
+        if not (conn.invalidated or conn.closed):
+            if conn.in_transaction():
+                conn.rollback()
+            _close_when_thread_ends(db, thread)
+            return
+    except SQLAlchemyError:
+        db.local.tx = []
+    _drop_connection(db, thread)
+
+
+def _drop_connection(db: dataset.Database, thread: int) -> None:
+    """Forget this thread's connection; the next use checks out a fresh (pre-pinged) one."""
+    with db.lock:
+        conn = db.connections.pop(thread, None)
+    if conn is not None:
+        with contextlib.suppress(Exception):
+            conn.invalidate()
+        with contextlib.suppress(Exception):
+            conn.close()
 
 
 def _close_when_thread_ends(db: dataset.Database, thread: int) -> None:

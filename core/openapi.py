@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from core.api import SPEC_ATTRIBUTE, EndpointSpec, resolve_model
+from core.security import UNSAFE_METHODS
 
 #: werkzeug converter → OpenAPI schema of the path parameter.
 CONVERTER_SCHEMAS = {"int": {"type": "integer"}, "float": {"type": "number"}}
@@ -58,8 +59,15 @@ def generate(app: Flask, title: str, version: str) -> dict[str, Any]:
             operation = _operation(spec, view, refs)
             operation["operationId"] = f"{rule.endpoint}.{method.lower()}"
             operation["tags"] = [state.plugin_of_blueprint.get(rule.endpoint.split(".")[0], "core")]
+            if method in UNSAFE_METHODS:
+                # The Origin check refuses cross-site unsafe requests on every route.
+                operation["responses"].setdefault(
+                    "403", _error("cross-site request (csrf_failed) or not allowed")
+                )
             if parameters:
-                operation["parameters"] = parameters + operation.get("parameters", [])
+                schemas_of = spec.path_schemas if spec is not None else {}
+                own = [{**p, "schema": {**p["schema"], **schemas_of.get(p["name"], {})}} for p in parameters]
+                operation["parameters"] = own + operation.get("parameters", [])
             paths.setdefault(path, {})[method.lower()] = operation
     return {
         "openapi": "3.1.0",
@@ -137,6 +145,8 @@ def _operation(spec: EndpointSpec | None, view: Any, refs: dict[type[BaseModel],
             responses["403"] = _error(f"requires roles {', '.join(spec.roles)}")
     if spec.rate_limits:
         responses["429"] = _error("rate limited; see Retry-After")
+    for status, description in spec.responses.items():
+        responses[str(status)] = _error(description) if status >= 400 else {"description": description}
     return operation
 
 

@@ -21,7 +21,7 @@ class Health(BaseModel):
 
 
 @bp.get("/health")
-@endpoint(response=Health)
+@endpoint(response=Health, responses={503: "the database does not answer"})
 def health():
     """Liveness and database check: 200 when the database answers, 503 otherwise."""
     try:

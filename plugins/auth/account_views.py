@@ -14,7 +14,7 @@ bp = Blueprint("auth_account", __name__, url_prefix="/api/user")
 
 
 @bp.delete("")
-@endpoint(body=Password, auth=True)
+@endpoint(body=Password, auth=True, status=204)
 def delete_account(body: Password):
     """Delete the account and, through ``user_deleted``, every plugin's data of it."""
     user = me()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import secrets
 import time
 from typing import Any
@@ -21,6 +22,8 @@ ALGORITHM = "HS256"
 AUDIENCE = "annex"
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "sid", "jti", "iat", "exp", "typ"]
 ACCESS = "access"
+#: A user id as ``sub`` carries it: 1 to 19 ASCII digits.
+SUBJECT = re.compile(r"[0-9]{1,19}")
 REFRESH = "refresh"
 
 
@@ -103,6 +106,7 @@ def decode(token: str, typ: str, *, verify_exp: bool = True) -> dict[str, Any]:
         raise refused("invalid token") from None
     if claims["typ"] != typ:
         raise refused(f"not an {typ} token" if typ == ACCESS else f"not a {typ} token")
-    if not isinstance(claims["sid"], int) or not str(claims["sub"]).isdigit():
+    # Only our own key signs these, but a malformed claim must still never reach SQL or int().
+    if type(claims["sid"]) is not int or not SUBJECT.fullmatch(str(claims["sub"])):
         raise refused("invalid token")
     return claims

@@ -96,7 +96,12 @@ def me() -> dict[str, Any]:
 
 
 @bp.post("/register")
-@endpoint(body=Register, status=201, rate_limits=[RateLimit("register", limit("register"))])
+@endpoint(
+    body=Register,
+    status=201,
+    rate_limits=[RateLimit("register", limit("register"))],
+    responses={409: "username_taken or email_taken"},
+)
 def register(body: Register):
     """Create an account and log it in."""
     clash = accounts.conflict(body.username, body.email)
@@ -112,6 +117,7 @@ def register(body: Register):
 @bp.post("/login")
 @endpoint(
     body=Login,
+    responses={401: "invalid_credentials", 503: "the login limits cannot be counted right now"},
     rate_limits=[
         RateLimit("login", limit("login"), key=_ip_and_login, fail_closed=True),
         RateLimit("login_ip", limit("login_ip"), fail_closed=True),
@@ -143,7 +149,12 @@ def login(body: Login):
 
 
 @bp.post("/refresh")
-@endpoint(body=RefreshToken, body_optional=True, rate_limits=[RateLimit("refresh", limit("refresh"))])
+@endpoint(
+    body=RefreshToken,
+    body_optional=True,
+    rate_limits=[RateLimit("refresh", limit("refresh"))],
+    responses={401: "unauthorized, token_expired or token_revoked"},
+)
 def refresh(body: RefreshToken):
     """Trade a refresh token (body, or the refresh cookie with CSRF proof) for a rotated pair."""
     token, csrf = body.refresh_token, None
@@ -172,7 +183,7 @@ def refresh(body: RefreshToken):
 
 
 @bp.post("/logout")
-@endpoint(body=RefreshToken, body_optional=True)
+@endpoint(body=RefreshToken, body_optional=True, status=204, responses={401: "no valid token"})
 def logout(body: RefreshToken):
     """End this session (access token, refresh token in the body, or the cookies)."""
     claims = _logout_claims(body.refresh_token)
@@ -201,7 +212,7 @@ def _logout_claims(refresh_token: str | None) -> dict[str, Any]:
 
 
 @bp.post("/logout-all")
-@endpoint(body=Password, auth=True)
+@endpoint(body=Password, auth=True, status=204, responses={401: "invalid_credentials"})
 def logout_all(body: Password):
     """End every session of the user (asks for the password again)."""
     user = me()
@@ -233,7 +244,13 @@ def list_sessions():
 
 
 @bp.delete("/sessions/<int:session_id>")
-@endpoint(body=OptionalPassword, body_optional=True, auth=True)
+@endpoint(
+    body=OptionalPassword,
+    body_optional=True,
+    auth=True,
+    status=204,
+    responses={404: "no such session of yours"},
+)
 def delete_session(session_id: int, body: OptionalPassword):
     """End one session: this one freely, any other with the password."""
     identity = current_identity()
@@ -264,7 +281,7 @@ def list_activity():
 
 
 @bp.post("/password")
-@endpoint(body=ChangePassword, auth=True)
+@endpoint(body=ChangePassword, auth=True, status=204)
 def change_password(body: ChangePassword):
     """Change the password; every other session ends, this one stays."""
     user = me()
@@ -293,7 +310,7 @@ def request_password_reset(body: ResetRequest):
 
 
 @bp.post("/password-reset/confirm")
-@endpoint(body=ResetConfirm)
+@endpoint(body=ResetConfirm, status=204, responses={400: "invalid_token"})
 def confirm_password_reset(body: ResetConfirm):
     """Set a new password with a reset token; every session ends."""
     user = accounts.get(onetime.owner(body.token, onetime.RESET))
@@ -312,7 +329,7 @@ def confirm_password_reset(body: ResetConfirm):
 
 
 @bp.post("/verify-email")
-@endpoint(auth=True, status=202)
+@endpoint(auth=True, status=202, responses={503: "the message could not be sent"})
 def request_email_verification():
     """Mail a link that confirms the account's address."""
     user = me()
@@ -322,7 +339,7 @@ def request_email_verification():
 
 
 @bp.post("/verify-email/confirm")
-@endpoint(body=TokenOnly)
+@endpoint(body=TokenOnly, status=204, responses={400: "invalid_token"})
 def confirm_email(body: TokenOnly):
     """Mark the address as verified with the mailed token."""
     user_id = onetime.consume(body.token, onetime.VERIFY)

@@ -10,6 +10,8 @@ from core import ApiError, Body, current_identity, endpoint, to_response
 from plugins.content import data
 
 bp = Blueprint("content_data", __name__, url_prefix="/api/user/data")
+#: The key path parameter, as OpenAPI shows it.
+KEY_SCHEMA = {"key": {"pattern": f"^{data.KEY.pattern}$", "minLength": 1, "maxLength": 128}}
 
 
 class Value(Body):
@@ -30,7 +32,11 @@ def list_items():
 
 
 @bp.get("/<key>")
-@endpoint(auth=True)
+@endpoint(
+    auth=True,
+    path_schemas=KEY_SCHEMA,
+    responses={304: "not modified (If-None-Match)", 404: "no such key", 422: "invalid key"},
+)
 def get_item(key: str):
     """One value, with its ETag (304 when ``If-None-Match`` still matches)."""
     data.check_key(key)
@@ -45,7 +51,17 @@ def get_item(key: str):
 
 
 @bp.put("/<key>")
-@endpoint(body=Value, auth=True)
+@endpoint(
+    body=Value,
+    auth=True,
+    path_schemas=KEY_SCHEMA,
+    responses={
+        201: "created",
+        412: "precondition_failed",
+        413: "value or key quota too large",
+        422: "invalid key or body",
+    },
+)
 def put_item(key: str, body: Value):
     """Store a value: 201 when new, 200 when replaced; honours If-Match and If-None-Match: *."""
     data.check_key(key)
@@ -54,7 +70,12 @@ def put_item(key: str, body: Value):
 
 
 @bp.delete("/<key>")
-@endpoint(auth=True)
+@endpoint(
+    auth=True,
+    status=204,
+    path_schemas=KEY_SCHEMA,
+    responses={404: "no such key", 412: "precondition_failed", 422: "invalid key"},
+)
 def delete_item(key: str):
     """Delete a value (honours If-Match)."""
     data.check_key(key)

@@ -1,0 +1,210 @@
+"""Schemathesis against a live gunicorn: every operation of /api/openapi.json, fuzzed with valid and
+invalid input, must never answer 5xx and must answer only the status codes, content types and
+schemas the document declares.
+
+Every request carries a Bearer token of a registered user, so authenticated operations are
+reached. Some operations end that session (logout, or deleting the current session): on a 401 from
+an authenticated operation the test logs in again and replays the request once. Each operation
+collects all its distinct findings and fails once, listing them (tests/load/conftest.py).
+Traffic goes to 127.0.0.1 only; examples per operation are bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from core import create_app
+from tests.load.harness import PASSWORD, production_server
+from tests.load.workload import exchange
+
+pytestmark = pytest.mark.load
+
+#: Examples generated per operation (valid and invalid input together).
+MAX_EXAMPLES = 50
+USER = "fuzzer"
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+#: Where the module's server listens, for Token.
+LIVE: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="module")
+def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    workdir: Path = tmp_path_factory.mktemp("schemathesis")
+    with production_server(workdir, f"sqlite:///{workdir / 'annex.db'}") as server:
+        body = {"username": USER, "email": f"{USER}@example.com", "password": PASSWORD}
+        status, _, raw = exchange(server.port, "POST", "/api/auth/register", body)
+        assert status == 201, raw
+        LIVE["port"] = server.port
+        yield server
+    LIVE.clear()
+    Token.value = None
+
+
+def served_document() -> dict[str, Any]:
+    """The OpenAPI document the production server serves, built in-process for test collection.
+
+    (schemathesis' lazy ``from_fixture`` loader does not work with pytest 9; the test below
+    checks that the live server serves exactly this document.)
+    """
+    folder = tempfile.mkdtemp(prefix="annex-openapi-")
+    config = {
+        "site": {"environment": "production", "static_dir": ""},
+        "security": {"secret_key": "d" * 40},
+        "database": {"url": f"sqlite:///{folder}/annex.db"},
+        "rate_limits": {"enabled": False},
+        "plugins": {"enabled": ["auth", "profile", "content"], "auth": {"bcrypt_rounds": 4}},
+    }
+    app = create_app(config, environ={}, instance_path=folder)
+    try:
+        return app.test_client().get("/api/openapi.json").get_json()
+    finally:
+        app.extensions["annex"].db.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+DOCUMENT = served_document()
+schema = schemathesis.openapi.from_dict(DOCUMENT)
+
+
+def test_the_live_server_serves_the_fuzzed_document(live_api: Any) -> None:
+    status, body, _ = live_api.request("GET", "/api/openapi.json")
+    assert (status, body) == (200, DOCUMENT)
+
+
+class Token:
+    """The registered user's access token, renewed by logging in again when the session ends."""
+
+    value: str | None = None
+
+    @classmethod
+    def current(cls) -> str:
+        if cls.value is None:
+            cls.renew()
+        assert cls.value is not None
+        return cls.value
+
+    @classmethod
+    def renew(cls) -> None:
+        body = {"username": USER, "password": PASSWORD}
+        status, _, raw = exchange(LIVE["port"], "POST", "/api/auth/login", body)
+        assert status == 200, raw
+        cls.value = json.loads(raw)["access_token"]
+
+
+@pytest.fixture
+def contract_findings(request: pytest.FixtureRequest) -> dict[tuple[str, int], str]:
+    """Distinct findings of one operation, reported together when its examples are done
+    (tests/load/conftest.py fails the test then), so one run lists them all."""
+    findings: dict[tuple[str, int], str] = {}
+    request.node.contract_findings = findings
+    return findings
+
+
+def describe(case: Any, response: Any, failure: Exception, base_url: str) -> str:
+    body = response.text if len(response.text) < 300 else response.text[:300] + "..."
+    sent = "(none)" if type(case.body).__name__ == "NotSet" else json.dumps(case.body, default=repr)[:200]
+    return (
+        f"{case.operation.label}: {getattr(failure, 'title', type(failure).__name__)} -- "
+        f"{str(failure).strip().splitlines()[0] if str(failure).strip() else ''}\n"
+        f"    sent: path={case.path_parameters or {}} body={sent}\n"
+        f"    got:  {response.status_code} {body}\n"
+        f"    reproduce: {case.as_curl_command(base_url=base_url)}"
+    )
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+def test_every_operation_keeps_the_contract(case: Any, live_api: Any, contract_findings: dict) -> None:
+    base_url = f"http://127.0.0.1:{live_api.port}"
+    case.headers = {**(case.headers or {}), "Authorization": f"Bearer {Token.current()}"}
+    response = case.call(base_url=base_url, timeout=30)
+    if response.status_code == 401 and case.operation.definition.raw.get("security"):
+        # An earlier case ended the session (logout, a revoked session): log in and replay once.
+        Token.renew()
+        case.headers["Authorization"] = f"Bearer {Token.current()}"
+        response = case.call(base_url=base_url, timeout=30)
+    try:
+        case.validate_response(response, checks=CHECKS)
+    except FailureGroup as group:
+        for failure in group.exceptions:
+            key = (getattr(failure, "title", type(failure).__name__), response.status_code)
+            contract_findings.setdefault(key, describe(case, response, failure, base_url))
+
+
+def test_the_documented_flows_answer_only_documented_statuses(live_api: Any) -> None:
+    """Fuzzing rarely reaches some answers (a duplicate name, a stale ETag, the right password):
+    walk the flows of docs/api.md once and check each answer's status against the document."""
+    server = live_api
+    answers: list[tuple[str, str, int]] = []
+
+    def call(method: str, template: str, path: str, body: Any = None, headers: Any = None) -> Any:
+        status, data, response = server.request(method, path, body, headers)
+        answers.append((method, template, status))
+        return status, data, response
+
+    new = {"username": "flows", "email": "flows@example.com", "password": PASSWORD}
+    assert call("POST", "/api/auth/register", "/api/auth/register", new)[0] == 201
+    assert call("POST", "/api/auth/register", "/api/auth/register", new)[0] == 409
+    login = {"username": "flows", "password": PASSWORD}
+    assert (
+        call("POST", "/api/auth/login", "/api/auth/login", {**login, "password": "wrong password"})[0] == 401
+    )
+    _, tokens, _ = call("POST", "/api/auth/login", "/api/auth/login", login)
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    refresh = {"refresh_token": tokens["access_token"]}
+    assert call("POST", "/api/auth/refresh", "/api/auth/refresh", refresh)[0] == 401
+    item = "/api/user/data/{key}"
+    assert call("GET", item, "/api/user/data/k", None, bearer)[0] == 404
+    _, _, created = call("PUT", item, "/api/user/data/k", {"value": 1}, bearer)
+    etag = created.getheader("ETag")
+    assert call("PUT", item, "/api/user/data/k", {"value": 2}, {**bearer, "If-Match": etag})[0] == 200
+    assert call("PUT", item, "/api/user/data/k", {"value": 3}, {**bearer, "If-Match": etag})[0] == 412
+    _, _, current = call("GET", item, "/api/user/data/k", None, bearer)
+    unchanged = {**bearer, "If-None-Match": current.getheader("ETag")}
+    assert call("GET", item, "/api/user/data/k", None, unchanged)[0] == 304
+    assert call("DELETE", item, "/api/user/data/k", None, bearer)[0] == 204
+    sessions = "/api/auth/sessions/{session_id}"
+    assert call("DELETE", sessions, "/api/auth/sessions/999999", {"password": PASSWORD}, bearer)[0] == 404
+    change = {"current_password": PASSWORD, "new_password": PASSWORD + "!"}
+    assert call("POST", "/api/auth/password", "/api/auth/password", change, bearer)[0] == 204
+    _, tokens, _ = call("POST", "/api/auth/login", "/api/auth/login", {**login, "password": PASSWORD + "!"})
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert call("POST", "/api/auth/logout", "/api/auth/logout", None, bearer)[0] == 204
+    _, tokens, _ = call("POST", "/api/auth/login", "/api/auth/login", {**login, "password": PASSWORD + "!"})
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    everywhere = {"password": PASSWORD + "!"}
+    assert call("POST", "/api/auth/logout-all", "/api/auth/logout-all", everywhere, bearer)[0] == 204
+    _, tokens, _ = call("POST", "/api/auth/login", "/api/auth/login", {**login, "password": PASSWORD + "!"})
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert call("DELETE", "/api/user", "/api/user", {"password": PASSWORD + "!"}, bearer)[0] == 204
+
+    undocumented = [
+        f"{method} {template} answered {status}, the document lists "
+        f"{sorted(DOCUMENT['paths'][template][method.lower()]['responses'])}"
+        for method, template, status in answers
+        if str(status) not in DOCUMENT["paths"][template][method.lower()]["responses"]
+    ]
+    assert not undocumented, "\n".join(dict.fromkeys(undocumented))
