@@ -8,7 +8,7 @@ import re
 import secrets
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import ETags
 
@@ -16,6 +16,8 @@ from core import ApiError, get_db, now, plugin_settings, rfc3339, transaction
 from plugins.content.schema import items
 
 KEY = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+#: First half of the PostgreSQL advisory lock key of a user's data ("cont").
+LOCK_NAMESPACE = 0x636F6E74
 
 
 def check_key(key: str) -> None:
@@ -77,6 +79,7 @@ def _put(
     row = {"user_id": user_id, "key": key, "value": text, "etag": secrets.token_hex(8), "updated_at": now()}
     with transaction() as db:
         conn = db.executable
+        _lock_user(db, user_id)
         current = conn.execute(select(items.c.etag).where(*_where(user_id, key))).scalar()
         if current is not None and if_none_match.star_tag:
             raise precondition_failed()
@@ -103,12 +106,30 @@ def _put(
 def remove(user_id: int, key: str, if_match: ETags) -> None:
     with transaction() as db:
         conn = db.executable
+        _lock_user(db, user_id)
         current = conn.execute(select(items.c.etag).where(*_where(user_id, key))).scalar()
         if current is None:
             raise ApiError(404, "not_found", "no such key")
         if if_match and not if_match.contains(current):
             raise precondition_failed()
-        conn.execute(delete(items).where(*_where(user_id, key), items.c.etag == current))
+        deleted = conn.execute(delete(items).where(*_where(user_id, key), items.c.etag == current)).rowcount
+        if deleted != 1:  # cannot happen under the lock; never report a delete that did not happen
+            raise precondition_failed()
+
+
+def _lock_user(db: Any, user_id: int) -> None:
+    """Serialise one user's writes for the rest of the transaction.
+
+    Each write reads the current ETag, checks the preconditions and the key quota, then writes:
+    under PostgreSQL's READ COMMITTED two such transactions could interleave (both see a free
+    quota, a delete and a write both match one ETag). SQLite's BEGIN IMMEDIATE already
+    serialises writers; PostgreSQL takes a transaction-scoped advisory lock on the user.
+    """
+    if db.is_postgres:
+        db.executable.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, :user_id)"),
+            {"namespace": LOCK_NAMESPACE, "user_id": user_id},
+        )
 
 
 def remove_all(user_id: int) -> None:

@@ -1,0 +1,1 @@
+"""Black-box HTTP tests of the content plugin (api.md, "Content plugin")."""

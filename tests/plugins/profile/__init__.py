@@ -1,0 +1,1 @@
+"""Black-box HTTP tests of the profile plugin (api.md, "Profile plugin")."""
