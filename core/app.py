@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -21,6 +22,24 @@ from core.plugins import PluginError, build_manager, call_each, discover
 from core.static import static_server
 
 log = logging.getLogger("annex")
+
+
+class AnnexFlask(Flask):
+    """Flask, with the one thing it recomputes needlessly on every request cached.
+
+    ``ensure_sync`` inspects each before/after/teardown function for a coroutine on every
+    request; the answer never changes, so it is remembered per function.
+    """
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        cache = self.__dict__.setdefault("_annex_sync", {})
+        try:
+            return cache[func]
+        except (KeyError, TypeError):
+            wrapped = super().ensure_sync(func)
+            with contextlib.suppress(TypeError):  # unhashable callables are not cached
+                cache[func] = wrapped
+            return wrapped
 
 
 @dataclass
@@ -54,7 +73,7 @@ def create_app(
     process environment and .env (tests). Start-up problems raise ``ConfigError`` or
     ``PluginError`` with a message naming the culprit.
     """
-    app = Flask("core", static_folder=None, instance_path=str(instance_path) if instance_path else None)
+    app = AnnexFlask("core", static_folder=None, instance_path=str(instance_path) if instance_path else None)
     settings, sources = load_settings(config, environ, app.instance_path)
     pm = build_manager(settings.plugins.enabled, plugins, builtin=[("core", routes)])
     tracing.name_failures(pm)

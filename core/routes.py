@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, jsonify
 from pydantic import BaseModel
+from sqlalchemy import text
 
 from core.api import endpoint
 from core.db import get_db
@@ -13,6 +14,7 @@ from core.plugins import hookimpl
 from core.ratelimit_storage import create_table
 
 bp = Blueprint("core", __name__, url_prefix="/api")
+_PING = text("SELECT 1")
 
 
 class Health(BaseModel):
@@ -25,8 +27,7 @@ class Health(BaseModel):
 def health():
     """Liveness and database check: 200 when the database answers, 503 otherwise."""
     try:
-        db = get_db()
-        next(iter(db.query("SELECT 1")))
+        get_db().executable.execute(_PING).scalar()
     except Exception:
         current_app.logger.exception("health check: database does not answer")
         return {"status": "unavailable", "checks": {"database": "unavailable"}}, 503

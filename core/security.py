@@ -15,6 +15,12 @@ from core.errors import ApiError
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: CSP of JSON responses: nothing may load, nothing may frame them.
 JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
+#: Headers every response carries, whatever it is.
+FIXED_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+)
 #: HSTS sent on responses to requests that arrived over HTTPS.
 HSTS = "max-age=31536000; includeSubDomains"
 #: Headers a cross-origin frontend may send / read.
@@ -67,11 +73,13 @@ def init_app(app: Flask, settings: Settings) -> None:
             if request.path.startswith("/api") or request.method not in ("GET", "HEAD"):
                 raise ApiError(403, "https_required", "use https")
             return redirect(_https_url(site_host), code=308)
-        length = request.content_length
-        if length is not None and length > security.max_body_bytes:
+        # Read from the WSGI environ: werkzeug's header lookups raise and catch for absent ones.
+        environ = request.environ
+        length = environ.get("CONTENT_LENGTH")
+        if length and length.isdigit() and int(length) > security.max_body_bytes:
             raise ApiError(413, "payload_too_large", f"body larger than {security.max_body_bytes} bytes")
         if request.method in UNSAFE_METHODS:
-            origin = request.headers.get("Origin")
+            origin = environ.get("HTTP_ORIGIN")
             if origin is not None and not _is_allowed(origin, allowed_origins):
                 raise ApiError(403, "csrf_failed", "cross-site request refused")
         return None
@@ -82,10 +90,10 @@ def init_app(app: Flask, settings: Settings) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
-        _pin_location(response, site_origin)
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["X-Frame-Options"] = "DENY"
-        headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        if 300 <= response.status_code < 400:
+            _pin_location(response, site_origin)
+        for name, value in FIXED_HEADERS:
+            headers.add(name, value)  # set by nobody else: appending is enough
         headers["Content-Security-Policy"] = JSON_CSP if response.is_json else non_json_csp
         if request.is_secure:
             headers["Strict-Transport-Security"] = HSTS
