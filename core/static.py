@@ -13,12 +13,19 @@ from flask import Response, redirect, request, send_file
 from werkzeug.security import safe_join
 
 
+#: Folder names inside the site folder that are never served.
+HIDDEN = frozenset({"node_modules"})
+
+
 def static_server(root: Path) -> Callable[[], Response | None]:
     """Return a function that serves the current request from ``root``, or None."""
     root = root.resolve()
 
     def serve() -> Response | None:
         if request.method not in ("GET", "HEAD") or request.path.startswith("/api"):
+            return None
+        # Tooling beside the pages (node_modules after `npm install`, .git, .env…) is not the site.
+        if any(part.startswith(".") or part in HIDDEN for part in request.path.split("/")):
             return None
         joined = safe_join(str(root), request.path.lstrip("/"))
         if joined is None:

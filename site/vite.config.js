@@ -1,25 +1,33 @@
 // Vite dev server for the demo site: http://localhost:3000, with /api and /members proxied to
 // Annex on http://127.0.0.1:5000 (`make run`), so pages, API and cookies share one origin.
 //
-//   npx vite --config site/vite.config.js           # dev server on :3000
-//   npx vite build --config site/vite.config.js     # static build into site/dist/
+//   cd site && npm install          # once: Vite, pinned by site/package-lock.json
+//   npx vite                        # dev server on :3000
+//   npx vite build                  # static build into site/dist/
 //
-// CommonJS and no import of 'vite': the file loads from any folder that can run `npx vite`,
-// without a package.json beside it. ANNEX_URL points the proxy at another backend.
+// ANNEX_BACKEND_URL points the proxy at another backend (default http://127.0.0.1:5000).
+// CommonJS and no import of 'vite': the file also loads with `npx vite --config <this file>`
+// from any folder whose node_modules holds Vite.
 const { readdirSync } = require('node:fs');
 const { resolve } = require('node:path');
 
 const root = __dirname;
-const ANNEX = process.env.ANNEX_URL || 'http://127.0.0.1:5000';
+const ANNEX = process.env.ANNEX_BACKEND_URL || 'http://127.0.0.1:5000';
 
-/** The backend sees the request as coming from its own origin, so its Origin check passes
- *  without listing the dev server in security.cors_origins. */
+/** A request from the dev server's own pages reaches Annex without its Origin header. Annex checks
+ *  Origin (site.url or security.cors_origins) only when there is one, so such requests pass
+ *  whether site.url names the dev server or the backend; a page on any other origin keeps its
+ *  Origin and is refused as usual. */
 const proxy = {
   target: ANNEX,
   changeOrigin: false,
   configure(server) {
-    server.on('proxyReq', (request) => {
-      if (request.getHeader('origin')) request.setHeader('origin', new URL(ANNEX).origin);
+    server.on('proxyReq', (proxyRequest, request) => {
+      const origin = request.headers.origin;
+      const scheme = request.socket.encrypted ? 'https' : 'http';
+      if (origin && origin.toLowerCase() === `${scheme}://${request.headers.host}`.toLowerCase()) {
+        proxyRequest.removeHeader('origin');
+      }
     });
   },
 };
@@ -27,7 +35,8 @@ const proxy = {
 /** @type {import('vite').UserConfig} */
 module.exports = {
   root,
-  // Keep Vite's cache beside the node_modules it was run from, not inside the served site/.
+  // Vite's cache goes into the node_modules of the folder it runs from (site/ after `npm install`
+  // there; a copy's own folder with --config), not into a new folder of the served site.
   cacheDir: resolve(process.cwd(), 'node_modules/.vite'),
   server: {
     host: 'localhost',

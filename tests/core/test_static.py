@@ -156,3 +156,15 @@ def test_empty_static_dir_turns_the_site_off(make_app):
     for path in ("/", "/index.html", "/site/index.html", "/config.toml"):
         assert_json_404(client.get(path))
     assert client.get("/api/hello").status_code == 200
+
+
+def test_tooling_beside_the_pages_is_not_served(make_app, tmp_path):
+    site = tmp_path / "tooling-site"
+    (site / "node_modules" / "vite").mkdir(parents=True)
+    (site / "node_modules" / "vite" / "index.js").write_text("export {}")
+    (site / ".env").write_text("SECRET=1")
+    (site / "index.html").write_text("<p>home</p>")
+    client = make_app({"site": {"static_dir": str(site)}}).test_client()
+    assert client.get("/").status_code == 200
+    assert client.get("/node_modules/vite/index.js").status_code == 404
+    assert client.get("/.env").status_code == 404

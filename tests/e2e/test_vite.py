@@ -1,0 +1,338 @@
+"""Development through Vite (issue 8): the demo site on the Vite dev server, Annex behind its proxy.
+
+The two commands of docs/frontend.md, for real: ``flask --app core run`` (after ``flask migrate``,
+as ``make run`` does) and ``npx vite`` with ``site/vite.config.js``, its ``/api`` and ``/members``
+proxied to Flask through ``ANNEX_BACKEND_URL``. Vite comes from ``site/package.json`` and
+``site/package-lock.json``, installed with ``npm ci`` into a temporary folder (never into site/).
+The browser talks to the Vite port only: every request to another origin is aborted and counted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import require
+from tests.e2e.conftest import PASSWORD
+from tests.servers import free_port, write_toml
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "site"
+FLASK = Path(sys.executable).with_name("flask")
+#: Vite 8 runs on Node ^20.19 or >= 22.12 (its "engines").
+NODE_MINIMUM = (20, 19)
+#: Seconds for `npm ci`, and for a server to answer after it was started (the machine is shared).
+NPM_TIMEOUT = 600
+START_TIMEOUT = 90
+EMAIL = "alice@example.com"
+
+
+@dataclass
+class Origin:
+    """What ``new_context`` needs: the one origin the browser may reach."""
+
+    url: str
+
+
+def _node_version() -> tuple[int, ...] | None:
+    try:
+        result = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.fullmatch(r"v(\d+)\.(\d+)\.(\d+)\s*", result.stdout)
+    return tuple(int(part) for part in match.groups()) if match else None
+
+
+def _environment(**extra: str) -> dict[str, str]:
+    """The process environment without the developer's ANNEX_* settings, plus ``extra``."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ANNEX")}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def vite_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding site/package.json, site/package-lock.json and the node_modules of `npm ci`."""
+    for tool in ("node", "npm", "npx"):
+        require(shutil.which(tool) is not None, f"{tool} is not installed (Node.js 20.19 or later)")
+    version = _node_version()
+    require(
+        version is not None and version[:2] >= NODE_MINIMUM,
+        f"Vite needs Node.js {'.'.join(map(str, NODE_MINIMUM))} or later, not {version}",
+    )
+    folder = tmp_path_factory.mktemp("vite")
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(SITE / name, folder / name)
+    try:
+        result = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"],
+            cwd=folder,
+            env=_environment(),
+            capture_output=True,
+            text=True,
+            timeout=NPM_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"npm ci took longer than {NPM_TIMEOUT} s")
+    assert result.returncode == 0, f"npm ci failed:\n{result.stdout}{result.stderr}"
+    assert (folder / "node_modules" / ".bin" / "vite").exists(), result.stdout
+    return folder
+
+
+def _start(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Start ``command`` in a process group of its own (npx starts Vite as a child)."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminate the whole process group, then kill what is left of it."""
+    group = process.pid
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=15)
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            break
+        if time.monotonic() > deadline:
+            os.killpg(group, signal.SIGKILL)
+            break
+        time.sleep(0.1)
+    if process.poll() is None:
+        process.kill()
+        process.wait(timeout=15)
+
+
+def _get(url: str, headers: dict[str, str] | None = None, body: Any = None) -> tuple[int, bytes]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path, what: str) -> None:
+    """Wait until ``url`` answers 200 while ``process`` (ours, not another on the port) runs."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            if _get(url)[0] == 200 and process.poll() is None:
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    raise AssertionError(f"{what} did not answer {url}:\n{log.read_text(errors='replace')[-4000:]}")
+
+
+@pytest.fixture
+def dev_servers(
+    request: pytest.FixtureRequest, vite_install: Path, tmp_path: Path
+) -> Iterator[tuple[str, str]]:
+    """`flask run` and the Vite dev server in front of it: yields (vite URL, flask URL)."""
+    require(FLASK.exists(), f"flask is not installed next to {sys.executable}")
+    flask_port, vite_port = free_port(), free_port()
+    flask_url, vite_url = f"http://127.0.0.1:{flask_port}", f"http://127.0.0.1:{vite_port}"
+    secret = secrets.token_urlsafe(48)
+    database = f"sqlite:///{tmp_path / 'annex.db'}"
+    config = write_toml(
+        tmp_path / "config.toml",
+        {
+            # "vite": mail links lead to the dev server's pages; "backend": `make run`'s config.toml.
+            "site": {"url": vite_url if request.param == "vite" else flask_url, "static_dir": ""},
+            "security": {"secret_key": secret},
+            "database": {"url": database},
+            "rate_limits": {"enabled": False},
+            "plugins": {
+                "enabled": ["auth", "profile", "content"],
+                "auth": {
+                    "bcrypt_rounds": 4,
+                    "mail_backend": "file",
+                    "mail_dir": (tmp_path / "mail").as_posix(),
+                },
+                "content": {
+                    "root": (ROOT / "protected").as_posix(),
+                    "url_prefix": "/members",
+                    "login_url": "/login.html",
+                },
+            },
+        },
+    )
+    # The variables pin what a stray .env in the work tree could otherwise change.
+    flask_env = _environment(
+        ANNEX_CONFIG=str(config),
+        ANNEX_DATABASE_URL=database,
+        ANNEX_SECRET_KEY=secret,
+        FLASK_SKIP_DOTENV="1",
+        PYTHONUNBUFFERED="1",
+    )
+    migrate = subprocess.run(
+        [str(FLASK), "--app", "core", "migrate"],
+        cwd=ROOT,
+        env=flask_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert migrate.returncode == 0, f"flask migrate failed:\n{migrate.stdout}{migrate.stderr}"
+
+    flask_log, vite_log = tmp_path / "flask.log", tmp_path / "vite.log"
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        processes.append(
+            _start(
+                [str(FLASK), "--app", "core", "run", "--port", str(flask_port)], ROOT, flask_env, flask_log
+            )
+        )
+        _wait_for(f"{flask_url}/api/health", processes[-1], flask_log, "flask run")
+        vite = [
+            "npx", "--no", "--", "vite",
+            "--config", str(SITE / "vite.config.js"),
+            "--host", "127.0.0.1", "--port", str(vite_port), "--strictPort",
+        ]  # fmt: skip
+        processes.append(_start(vite, vite_install, _environment(ANNEX_BACKEND_URL=flask_url), vite_log))
+        _wait_for(f"{vite_url}/", processes[-1], vite_log, "vite")
+        yield vite_url, flask_url
+    finally:
+        for process in reversed(processes):
+            _stop(process)
+        for log in (flask_log, vite_log):  # shown by pytest when the test failed
+            if log.exists():
+                print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def expect(page: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(page)
+
+
+def log_in(page: Any, username: str, password: str) -> None:
+    """Fill in the login form of the page that is already open."""
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+@pytest.mark.parametrize("dev_servers", ["vite", "backend"], indirect=True, ids=lambda v: f"site-url-{v}")
+def test_the_site_through_the_vite_dev_server(
+    browser: Any,
+    dev_servers: tuple[str, str],
+    new_context: Callable[..., Any],
+    screenshot: Callable[..., Path],
+) -> None:
+    vite_url, flask_url = dev_servers
+
+    # The proxy: the API answers through the Vite port; Flask itself serves no pages.
+    status, body = _get(f"{vite_url}/api/health")
+    assert (status, json.loads(body)["status"]) == (200, "ok")
+    assert _get(f"{flask_url}/")[0] == 404
+
+    context = new_context(Origin(vite_url))
+    errors: list[str] = []
+    elsewhere: list[str] = []  # requests to any other origin (new_context aborts them)
+    context.on(
+        "request",
+        lambda request: (
+            elsewhere.append(request.url)
+            if urlsplit(request.url).scheme in ("http", "https")
+            and urlsplit(request.url).netloc != urlsplit(vite_url).netloc
+            else None
+        ),
+    )
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+
+    # The demo page, served and transformed by Vite.
+    page.goto(f"{vite_url}/")
+    expect(page.get_by_text("You are not logged in.")).to_be_visible()
+    expect(page.locator('script[src="/@vite/client"]')).to_have_count(1)
+    screenshot(page, "vite-home")
+
+    # Register: the account page shows the profile read through the proxy.
+    page.goto(f"{vite_url}/register.html")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(f"{vite_url}/account.html")
+    expect(page.locator("#p-name")).to_have_text("alice")
+    expect(page.locator("#p-email")).to_have_text(EMAIL)
+
+    # The cookie transport: HttpOnly tokens and the CSRF cookie, set through the proxy.
+    names = {cookie["name"] for cookie in context.cookies()}
+    assert {"__Host-annex_access", "__Secure-annex_refresh", "__Host-annex_csrf"} <= names
+
+    # Log out, then in again; the account page reads the profile.
+    page.get_by_role("button", name="Log out", exact=True).click()
+    page.wait_for_url(f"{vite_url}/login.html")
+    page.goto(f"{vite_url}/account.html")
+    page.wait_for_url(re.compile(re.escape(f"{vite_url}/login.html")))
+    page.goto(f"{vite_url}/login.html")
+    log_in(page, "alice", "not-" + PASSWORD)
+    expect(page.locator("#login-form .form-error")).to_have_text("Wrong username or password.")
+    log_in(page, "alice", PASSWORD)
+    page.wait_for_url(f"{vite_url}/account.html")
+    expect(page.locator("#p-name")).to_have_text("alice")
+    screenshot(page, "vite-account")
+
+    # A members' page, proxied to Annex's content plugin.
+    page.goto(f"{vite_url}/members/")
+    expect(page.get_by_role("heading", name="Members only")).to_be_visible()
+    screenshot(page, "vite-members")
+
+    # Logged out, the members' page sends to the dev server's login page and back after it.
+    page.goto(f"{vite_url}/account.html")
+    page.get_by_role("button", name="Log out", exact=True).click()
+    page.wait_for_url(f"{vite_url}/login.html")
+    page.goto(f"{vite_url}/members/")
+    assert page.url == f"{vite_url}/login.html?next=%2Fmembers%2F"
+    log_in(page, EMAIL, PASSWORD)
+    page.wait_for_url(f"{vite_url}/members/")
+    expect(page.get_by_role("heading", name="Members only")).to_be_visible()
+
+    assert errors == []
+    assert elsewhere == []  # nothing went around the dev server
+
+    # The account lives in this test's Flask (not in whatever else may listen on the proxy's port).
+    status, _ = _get(f"{flask_url}/api/auth/login", body={"username": "alice", "password": PASSWORD})
+    assert status == 200
+
+    # Through the proxy, a page of another origin is still refused by Annex's Origin check.
+    status, body = _get(
+        f"{vite_url}/api/auth/login",
+        headers={"Origin": "https://evil.example"},
+        body={"username": "alice", "password": PASSWORD},
+    )
+    assert status == 403, body
+    assert json.loads(body)["error"]["code"] == "csrf_failed"
