@@ -12,7 +12,6 @@ from pathlib import Path
 from flask import Response, redirect, request, send_file
 from werkzeug.security import safe_join
 
-
 #: Folder names inside the site folder that are never served.
 HIDDEN = frozenset({"node_modules"})
 
