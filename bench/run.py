@@ -1,8 +1,8 @@
 """``make bench``: Annex against the hand-written baseline, side by side, with wrk.
 
-For each user count (1,000 and 100,000) and gunicorn setting (gthread 2 workers x 4 threads, sync x 2), both apps
-are started on 127.0.0.1, seeded, and driven endpoint by endpoint, interleaved A B A B for
-several rounds. Per endpoint it reports median req/s, p99 latency and server CPU per request for
+For each user count (1,000 and 100,000) and gunicorn setting (gthread 2 workers x 4 threads,
+sync x 2), both apps are started on 127.0.0.1, seeded, and driven endpoint by endpoint,
+interleaved A B A B for several rounds. Per endpoint it reports median req/s, p99 latency and server CPU per request for
 both, the ratios Annex/baseline, and the 100k/1k ratio of CPU per request. Results are also
 written as JSON under bench/results/.
 """
@@ -10,6 +10,7 @@ written as JSON under bench/results/.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -102,10 +103,8 @@ def cpu_seconds(master: int) -> float:
     """User + system CPU of the gunicorn master and its workers."""
     ticks = os.sysconf("SC_CLK_TCK")
     pids = [master]
-    try:
+    with contextlib.suppress(OSError):
         pids += [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
-    except OSError:
-        pass
     total = 0.0
     for pid in pids:
         try:
@@ -170,7 +169,8 @@ request = function()
     return wrk.format("POST", "/api/auth/login", json, body)
   else
     local name = string.format("r%%x%%x", math.random(0, 0x7fffffff), math.random(0, 0x7fffffff))
-    local body = '{"username": "' .. name .. '", "email": "' .. name .. '@example.com", "password": "%(password)s"}'
+    local body = '{"username": "' .. name .. '", "email": "' .. name .. '@example.com", '
+      .. '"password": "%(password)s"}'
     return wrk.format("POST", "/api/auth/register", json, body)
   end
 end
@@ -194,8 +194,8 @@ def wrk(
     connections = "4" if slow else "16"
     before = cpu_seconds(master)
     output = subprocess.run(
-        ["wrk", "-t", "2", "-c", connections, "-d", f"{seconds}s", "--latency", "--timeout", "10s", "-s", str(script),
-         f"http://127.0.0.1:{port}"],
+        ["wrk", "-t", "2", "-c", connections, "-d", f"{seconds}s", "--latency", "--timeout", "10s",
+         "-s", str(script), f"http://127.0.0.1:{port}"],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     cpu = cpu_seconds(master) - before

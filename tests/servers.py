@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+WORKER_CLASSES = {"gthread": ["-k", "gthread", "--threads", "4"], "sync": ["-k", "sync"]}
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 
@@ -99,14 +100,22 @@ class Server:
 
 
 def start_gunicorn(
-    config: Path, workdir: Path, *, workers: int = 2, env: dict[str, str] | None = None
+    config: Path,
+    workdir: Path,
+    *,
+    workers: int = 2,
+    env: dict[str, str] | None = None,
+    worker_class: str = "gthread",
 ) -> Server:
-    """Start ``gunicorn 'core:create_app()'`` with ``config`` and wait until /api/health answers."""
+    """Start ``gunicorn 'core:create_app()'`` with ``config`` and wait until /api/health answers.
+
+    ``worker_class`` is ``gthread`` (4 threads a worker) or ``sync`` (one request at a time).
+    """
     port = free_port()
     log = workdir / f"gunicorn-{port}.log"
     environment = {**os.environ, "ANNEX_CONFIG": str(config), "PYTHONPATH": str(ROOT), **(env or {})}
     process = subprocess.Popen(
-        [str(GUNICORN), "-w", str(workers), "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
+        [str(GUNICORN), "-w", str(workers), *WORKER_CLASSES[worker_class], "-b", f"127.0.0.1:{port}",
          "--graceful-timeout", "5", "core:create_app()"],
         cwd=ROOT, env=environment, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ SECRET = "worker-limits-" + "w" * 40
 #: first attempt and must outlast the restart below, however slow the machine is today.
 LOGIN_LIMIT = "4/hour"
 ALLOWED = 4
+#: Concurrent refused logins sent until both workers are seen answering.
+BURST = 6
 #: The worker pid and the request of every access-log line.
 ACCESS_LOG = "--access-logfile - --access-logformat 'access %(p)s \"%(r)s\" %(s)s'"
 ACCESS_LINE = re.compile(r'^access <(\d+)> "POST /api/auth/login HTTP/1\.1" (\d{3})$', re.MULTILINE)
@@ -63,7 +66,12 @@ def _migrate(config: Path) -> None:
 def _gunicorn(config: Path, workdir: Path) -> Iterator[Server]:
     """Two gthread workers (tests.servers), with an access log; always stopped."""
     server = start_gunicorn(
-        config, workdir, workers=2, env={"ANNEX_SECRET_KEY": SECRET, "GUNICORN_CMD_ARGS": ACCESS_LOG}
+        config,
+        workdir,
+        workers=2,
+        # Sync workers answer one request at a time, so concurrent requests must reach both.
+        worker_class="sync",
+        env={"ANNEX_SECRET_KEY": SECRET, "GUNICORN_CMD_ARGS": ACCESS_LOG},
     )
     try:
         yield server
@@ -130,12 +138,15 @@ def test_login_limit_is_exact_across_workers_and_restarts(tmp_path: Path, databa
         logged = _logged_logins(server, len(answers))
         # (Threads write their lines in any order.)
         assert sorted(status for _, status in logged) == sorted(statuses), logged
+        # Sequential requests may all land on one worker; concurrent ones keep both busy.
         extra = 0
-        while len({pid for pid, _ in logged}) < 2 and extra < 20:
-            status, body, response = _login(server, "wrong password")
-            assert status == 429, body
-            _assert_limited(response)
-            extra += 1
+        while len({pid for pid, _ in logged}) < 2 and extra < 24:
+            with ThreadPoolExecutor(max_workers=BURST) as pool:
+                burst = list(pool.map(lambda _: _login(server, "wrong password"), range(BURST)))
+            for status, body, response in burst:
+                assert status == 429, body
+                _assert_limited(response)
+            extra += BURST
             logged = _logged_logins(server, len(answers) + extra)
         assert len({pid for pid, _ in logged}) == 2, f"one worker answered every request: {logged}"
 
