@@ -175,7 +175,7 @@ def test_two_processes_migrating_at_once_apply_each_migration_once(tmp_path, dat
         for _ in range(2)
     ]
     outputs = [process.communicate(timeout=60) for process in processes]
-    for process, (out, err) in zip(processes, outputs, strict=True):
+    for process, (_out, err) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, err
     applied_counts = sorted(int(out.strip().splitlines()[-1].split()[0]) for out, _ in outputs)
     assert sum(applied_counts) == 3  # core's and slowmig's two, each by one process only
