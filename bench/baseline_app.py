@@ -1,9 +1,10 @@
 """The floor we measure ourselves against: hand-written Flask + PyJWT + sqlite3 + bcrypt.
 
 It does the same work as Annex's routes (validation, a bcrypt behind HMAC-SHA-256, sessions
-checked by primary key on every request, JWTs, ETags), with none of the framework: one file,
-raw SQL, a connection per thread. Run: ``gunicorn 'bench.baseline_app:create_app()'`` with
-``BASELINE_DATABASE`` pointing at a SQLite file made by ``bench/seed.py --baseline``.
+checked by primary key on every request, JWTs, ETags, the security headers the contract
+requires on every response), with none of the framework: one file, raw SQL, a connection per
+thread. Run: ``gunicorn 'bench.baseline_app:create_app()'`` with ``BASELINE_DATABASE`` pointing
+at a SQLite file made by ``bench/seed.py --baseline``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ CREATE TABLE IF NOT EXISTS profiles (user_id INTEGER PRIMARY KEY, display_name T
 CREATE TABLE IF NOT EXISTS data (user_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
     etag TEXT NOT NULL, PRIMARY KEY (user_id, key));
 """
+#: What docs/api.md requires on every response (the API's are JSON, never cached).
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+}
 
 
 def prehash(password: str) -> bytes:
@@ -59,6 +68,11 @@ def create_app() -> Flask:
         return conn
 
     db().executescript(SCHEMA)
+
+    @app.after_request
+    def headers(response):
+        response.headers.update(HEADERS)
+        return response
 
     def error(status: int, code: str):
         return jsonify({"error": {"code": code, "message": code}}), status

@@ -221,7 +221,9 @@ def _ms(text: str) -> float:
 # ------------------------------------------------------------------------------------------------
 
 
-def bench(users_counts: list[int], settings: list[str], rounds: int, seconds: int, cost: int) -> list[Run]:
+def bench(
+    users_counts: list[int], settings: list[str], rounds: int, seconds: int, cost: int, endpoints: list[str]
+) -> list[Run]:
     runs: list[Run] = []
     for users in users_counts:
         workdir = Path(tempfile.mkdtemp(prefix=f"annex-bench-{users}-"))
@@ -237,7 +239,7 @@ def bench(users_counts: list[int], settings: list[str], rounds: int, seconds: in
             servers = {app: start(app, setting, workdir, databases[app], cost) for app in databases}
             try:
                 tokens = {app: prepare(port) for app, (_, port) in servers.items()}
-                for endpoint in ENDPOINTS:
+                for endpoint in endpoints:
                     for round_ in range(rounds):
                         order = ["annex", "baseline"] if round_ % 2 == 0 else ["baseline", "annex"]
                         for app in order:
@@ -260,7 +262,7 @@ def median(runs: list[Run], field: str, **where: object) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def table(runs: list[Run], users_counts: list[int], settings: list[str]) -> str:
+def table(runs: list[Run], users_counts: list[int], settings: list[str], endpoints: list[str]) -> str:
     lines = []
     for setting in settings:
         for users in users_counts:
@@ -269,7 +271,7 @@ def table(runs: list[Run], users_counts: list[int], settings: list[str]) -> str:
                 f"{'endpoint':12} {'annex r/s':>10} {'base r/s':>10} {'ratio':>6} {'annex p99':>10} {'base p99':>9}"
                 f" {'annex cpu':>10} {'base cpu':>9} {'cpu ratio':>9}"
             )
-            for endpoint in ENDPOINTS:
+            for endpoint in endpoints:
                 key = {"users": users, "setting": setting, "endpoint": endpoint}
                 a, b = median(runs, "rps", app="annex", **key), median(runs, "rps", app="baseline", **key)
                 ca = median(runs, "cpu_per_request_ms", app="annex", **key)
@@ -281,7 +283,7 @@ def table(runs: list[Run], users_counts: list[int], settings: list[str]) -> str:
         if len(users_counts) > 1:
             small, large = min(users_counts), max(users_counts)
             lines.append(f"\n{setting}: Annex CPU per request, {large} users / {small} users")
-            for endpoint in ENDPOINTS:
+            for endpoint in endpoints:
                 key = {"setting": setting, "endpoint": endpoint, "app": "annex"}
                 ratio = median(runs, "cpu_per_request_ms", users=large, **key) / median(
                     runs, "cpu_per_request_ms", users=small, **key
@@ -298,6 +300,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=list(SETTINGS))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--endpoints", nargs="+", default=ENDPOINTS, choices=ENDPOINTS, metavar="ENDPOINT")
     parser.add_argument("--cost", type=int, default=12, help="bcrypt cost of both apps")
     parser.add_argument(
         "--quick", action="store_true", help="a short smoke run: 1,000 users, gthread, 1 round, 2 s"
@@ -305,8 +308,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.quick:
         args.users, args.settings, args.rounds, args.seconds = [1000], ["gthread"], 1, 2
-    runs = bench(args.users, args.settings, args.rounds, args.seconds, args.cost)
-    report = table(runs, args.users, args.settings)
+    runs = bench(args.users, args.settings, args.rounds, args.seconds, args.cost, args.endpoints)
+    report = table(runs, args.users, args.settings, args.endpoints)
     print(report)
     out = ROOT / "bench" / "results" / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(

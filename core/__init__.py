@@ -32,6 +32,7 @@ from core.ratelimit import client_ip as client_ip
 from core.ratelimit import rate_limited as rate_limited
 from core.ratelimit import rate_limiter as rate_limiter
 from core.security import UNSAFE_METHODS as UNSAFE_METHODS
+from core.sql import SQL as SQL
 from core.times import now as now
 from core.times import rfc3339 as rfc3339
 

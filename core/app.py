@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from core import cli, db, errors, ratelimit, routes, security, tracing
 from core.config import ConfigError, Settings, _Sources, load_settings, validate_section
+from core.cookie_session import CookieSessionInterface
 from core.migrations import Migration, apply, ordered
 from core.plugins import PluginError, build_manager, call_each, discover
 from core.static import static_server
@@ -121,6 +122,7 @@ def _configure_flask(app: Flask, settings: Settings) -> None:
     app.config["SECRET_KEY"] = settings.security.secret_key
     app.config["DEBUG"] = not settings.is_production and app.debug
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.session_interface = CookieSessionInterface()
 
 
 def _validate_plugin_settings(state: Annex) -> None:

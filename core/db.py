@@ -17,7 +17,7 @@ from typing import Any
 
 import dataset
 from flask import Flask, current_app
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -87,21 +87,40 @@ def transaction(db: dataset.Database | None = None) -> Iterator[dataset.Database
     On SQLite it starts with ``BEGIN IMMEDIATE`` so the write lock is taken up front: a
     transaction that read first and upgraded later could fail at once with "database is locked"
     when another writer committed in between. Nested use joins the outer transaction.
+
+    The thread keeps its connection (dataset's own ``commit()`` would hand it back to the pool,
+    and the next statement would check it out again); dataset's table operations inside the
+    block see ``db.in_transaction`` and join it instead of committing on their own.
     """
     db = db if db is not None else get_db()
     if db.in_transaction:
         yield db
         return
-    release(db)  # start from a fresh connection, outside any implicit read transaction
+    conn = db.executable
+    _end_implicit(conn)  # a read transaction left open would pin SQLite's snapshot
     if db.is_sqlite:
-        db.executable.exec_driver_sql("BEGIN IMMEDIATE")
-    db.begin()
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # SQLAlchemy autobegins around it
+    else:
+        conn.begin()
+    db.local.tx = [True]
     try:
         yield db
     except BaseException:
-        db.rollback()
+        db.local.tx = []
+        with contextlib.suppress(SQLAlchemyError):  # a dead connection has nothing to roll back
+            conn.rollback()
+        db._flush_tables()  # dataset's cached table metadata may describe rolled-back DDL
         raise
-    db.commit()
+    db.local.tx = []
+    conn.commit()
+
+
+def _end_implicit(conn: Connection) -> None:
+    """Roll back what is open on this connection: SQLAlchemy's autobegun transaction, and one
+    the driver began for statements run on it directly (``core.sql``)."""
+    if conn.in_transaction():
+        conn.rollback()
+    conn.connection.dbapi_connection.rollback()  # a no-op in both drivers when none is open
 
 
 def release(db: dataset.Database) -> None:
@@ -123,18 +142,16 @@ def end_request(db: dataset.Database) -> None:
     """
     thread = threading.get_ident()
     try:
-        while db.in_transaction:
-            db.rollback()
+        db.local.tx = []  # a transaction block cut short by a lost connection
         conn = db.connections.get(thread)
         if conn is None:
             return
         if not (conn.invalidated or conn.closed):
-            if conn.in_transaction():
-                conn.rollback()
+            _end_implicit(conn)
             _close_when_thread_ends(db, thread)
             return
-    except SQLAlchemyError:
-        db.local.tx = []
+    except Exception:  # the driver's own errors too: a teardown must not raise
+        pass
     _drop_connection(db, thread)
 
 

@@ -137,12 +137,14 @@ def _record(amount: int, remaining: int, reset_time: float) -> None:
 
 
 def init_app(app: Flask) -> None:
+    if not app.extensions["annex"].limiter.enabled:
+        return  # nothing is ever counted: no per-request hooks at all
+
     @app.before_request
     def _default_limit() -> None:
         limiter = app.extensions["annex"].limiter
         if (
-            limiter.enabled
-            and request.path.startswith("/api")
+            request.path.startswith("/api")
             and request.method != "OPTIONS"
             and not limiter.hit("default", limiter.default, client_ip())
         ):

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, jsonify
 from pydantic import BaseModel
-from sqlalchemy import text
 
 from core.api import endpoint
-from core.db import get_db
 from core.migrations import Migration
 from core.openapi import generate
 from core.plugins import hookimpl
 from core.ratelimit_storage import create_table
+from core.sql import SQL
 
 bp = Blueprint("core", __name__, url_prefix="/api")
-_PING = text("SELECT 1")
+_PING = SQL("SELECT 1")
 
 
 class Health(BaseModel):
@@ -27,7 +26,7 @@ class Health(BaseModel):
 def health():
     """Liveness and database check: 200 when the database answers, 503 otherwise."""
     try:
-        get_db().executable.execute(_PING).scalar()
+        _PING.scalar()
     except Exception:
         current_app.logger.exception("health check: database does not answer")
         return {"status": "unavailable", "checks": {"database": "unavailable"}}, 503

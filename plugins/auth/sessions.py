@@ -13,18 +13,18 @@ from typing import Any
 
 from sqlalchemy import insert, select, text, update
 
-from core import ApiError, get_db, now, transaction
+from core import SQL, ApiError, get_db, now, transaction
 from plugins.auth.schema import sessions
 
 #: Seconds between two writes of a session's ``last_used_at`` (hot paths write little).
 TOUCH_INTERVAL = 60
 
-_FOR_REQUEST = text(
+_FOR_REQUEST = SQL(
     "SELECT s.user_id, s.revoked_at, s.expires_at, s.last_used_at,"
     " u.username, u.email, u.email_verified, u.roles, u.created_at"
     " FROM auth_sessions s JOIN auth_users u ON u.id = s.user_id WHERE s.id = :sid"
 )
-_TOUCH = text("UPDATE auth_sessions SET last_used_at = :now WHERE id = :sid")
+_TOUCH = SQL("UPDATE auth_sessions SET last_used_at = :now WHERE id = :sid")
 _ROTATE = text(
     "UPDATE auth_sessions SET generation = :next, rotated_at = :now, last_used_at = :now"
     " WHERE id = :sid AND generation = :gen AND revoked_at IS NULL"
@@ -55,16 +55,15 @@ def create(user_id: int, max_age: int, user_agent: str, ip: str) -> dict[str, An
 
 def for_request(session_id: int) -> dict[str, Any] | None:
     """The live session and its account, for one authenticated request; None if gone."""
-    row = get_db().executable.execute(_FOR_REQUEST, {"sid": session_id}).mappings().first()
+    row = _FOR_REQUEST.one(sid=session_id)
     if row is None or row["revoked_at"] is not None:
         return None
     current = now()
     if row["expires_at"] <= current:
         return None
     if current - row["last_used_at"] > TOUCH_INTERVAL:
-        with transaction() as db:
-            db.executable.execute(_TOUCH, {"now": current, "sid": session_id})
-    return dict(row)
+        _TOUCH.run(now=current, sid=session_id)
+    return row
 
 
 def get(session_id: int) -> dict[str, Any] | None:

@@ -8,11 +8,11 @@ import re
 import secrets
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import ETags
 
-from core import ApiError, get_db, now, plugin_settings, rfc3339, transaction
+from core import SQL, ApiError, get_db, now, plugin_settings, rfc3339, transaction
 from plugins.content.schema import items
 
 KEY = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
@@ -42,13 +42,24 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
     return {"key": row["key"], "value": json.loads(row["value"]), "updated_at": rfc3339(row["updated_at"])}
 
 
-def _where(user_id: int, key: str) -> tuple[Any, ...]:
-    return items.c.user_id == user_id, items.c.key == key
+# Reads and writes of one key are on every data request: prepared SQL, not query building.
+_GET = SQL("SELECT key, value, etag, updated_at FROM content_items WHERE user_id = :user_id AND key = :key")
+_ETAG = SQL("SELECT etag FROM content_items WHERE user_id = :user_id AND key = :key")
+_COUNT = SQL("SELECT count(*) FROM content_items WHERE user_id = :user_id")
+_INSERT = SQL(
+    "INSERT INTO content_items (user_id, key, value, etag, updated_at)"
+    " VALUES (:user_id, :key, :value, :etag, :updated_at)"
+)
+_SWAP = SQL(
+    "UPDATE content_items SET value = :value, etag = :etag, updated_at = :updated_at"
+    " WHERE user_id = :user_id AND key = :key AND etag = :current"
+)
+_DELETE = SQL("DELETE FROM content_items WHERE user_id = :user_id AND key = :key AND etag = :current")
+_LOCK = SQL("SELECT pg_advisory_xact_lock(:namespace, :user_id)")
 
 
 def get(user_id: int, key: str) -> dict[str, Any] | None:
-    row = get_db().executable.execute(select(items).where(*_where(user_id, key))).mappings().first()
-    return dict(row) if row is not None else None
+    return _GET.one(user_id=user_id, key=key)
 
 
 def all_of(user_id: int) -> dict[str, Any]:
@@ -78,42 +89,32 @@ def _put(
 ) -> tuple[bool, dict[str, Any]]:
     row = {"user_id": user_id, "key": key, "value": text, "etag": secrets.token_hex(8), "updated_at": now()}
     with transaction() as db:
-        conn = db.executable
         _lock_user(db, user_id)
-        current = conn.execute(select(items.c.etag).where(*_where(user_id, key))).scalar()
+        current = _ETAG.scalar(user_id=user_id, key=key)
         if current is not None and if_none_match.star_tag:
             raise precondition_failed()
         if if_match and (current is None or not if_match.contains(current)):
             raise precondition_failed()
         if current is None:
-            count = conn.execute(
-                select(func.count()).select_from(items).where(items.c.user_id == user_id)
-            ).scalar()
-            if count >= max_keys:
+            if _COUNT.scalar(user_id=user_id) >= max_keys:
                 raise ApiError(413, "payload_too_large", f"at most {max_keys} keys per user")
-            conn.execute(insert(items).values(**row))
+            _INSERT.run(**row)
             return True, row
-        swapped = conn.execute(
-            update(items)
-            .where(*_where(user_id, key), items.c.etag == current)
-            .values(value=text, etag=row["etag"], updated_at=row["updated_at"])
-        ).rowcount
-        if swapped != 1:
+        if _SWAP.run(**row, current=current) != 1:
             raise precondition_failed()
     return False, row
 
 
 def remove(user_id: int, key: str, if_match: ETags) -> None:
     with transaction() as db:
-        conn = db.executable
         _lock_user(db, user_id)
-        current = conn.execute(select(items.c.etag).where(*_where(user_id, key))).scalar()
+        current = _ETAG.scalar(user_id=user_id, key=key)
         if current is None:
             raise ApiError(404, "not_found", "no such key")
         if if_match and not if_match.contains(current):
             raise precondition_failed()
-        deleted = conn.execute(delete(items).where(*_where(user_id, key), items.c.etag == current)).rowcount
-        if deleted != 1:  # cannot happen under the lock; never report a delete that did not happen
+        # Cannot fail under the lock; but never report a delete that did not happen.
+        if _DELETE.run(user_id=user_id, key=key, current=current) != 1:
             raise precondition_failed()
 
 
@@ -126,10 +127,7 @@ def _lock_user(db: Any, user_id: int) -> None:
     serialises writers; PostgreSQL takes a transaction-scoped advisory lock on the user.
     """
     if db.is_postgres:
-        db.executable.execute(
-            text("SELECT pg_advisory_xact_lock(:namespace, :user_id)"),
-            {"namespace": LOCK_NAMESPACE, "user_id": user_id},
-        )
+        _LOCK.run(namespace=LOCK_NAMESPACE, user_id=user_id)
 
 
 def remove_all(user_id: int) -> None:

@@ -6,13 +6,14 @@ the account fields come with the identity.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Blueprint, current_app
-from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from core import (
+    SQL,
     ApiError,
     Migration,
     current_identity,
@@ -41,13 +42,12 @@ def _model():
     return current_app.extensions["profile.model"]
 
 
-_ROW = text(f"SELECT * FROM {TABLE} WHERE user_id = :user_id")
+_ROW = SQL(f"SELECT * FROM {TABLE} WHERE user_id = :user_id")
 
 
 def _row(user_id: int) -> dict[str, Any]:
     """The profile row, by its unique index (prepared SQL: this is on every profile read)."""
-    row = get_db().executable.execute(_ROW, {"user_id": user_id}).mappings().first()
-    return dict(row) if row is not None else {}
+    return _ROW.one(user_id=user_id) or {}
 
 
 def _fields(row: dict[str, Any]) -> dict[str, Any]:
@@ -78,18 +78,12 @@ def get_profile():
 def update_profile(body: Any):
     """Partial update: omitted fields stay, ``null`` clears."""
     identity = current_identity()
-    changes = body.model_dump(exclude_unset=True)
-    try:
-        row = _save(identity.id, changes)
-    except IntegrityError:
-        row = _save(identity.id, changes)  # a concurrent first write created the row: update it
-    return _profile(identity, row)
+    return _profile(identity, _save(identity.id, body.model_dump(exclude_unset=True)))
 
 
 def _save(user_id: int, changes: dict[str, Any]) -> dict[str, Any]:
-    with transaction() as db:
-        table = db[TABLE]
-        row = {**(table.find_one(user_id=user_id) or {}), **changes}
+    with transaction():
+        row = {**_row(user_id), **changes}
         missing = {
             name: "field required"
             for name, spec in plugin_settings("profile").fields.items()
@@ -97,8 +91,20 @@ def _save(user_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         }
         if missing:
             raise ApiError(422, "validation_error", "some fields are invalid", fields=missing)
-        table.upsert({"user_id": user_id, **changes, "updated_at": now()}, ["user_id"])
+        _upsert(tuple(sorted(changes))).run(user_id=user_id, updated_at=now(), **changes)
     return row
+
+
+@functools.lru_cache(maxsize=256)
+def _upsert(columns: tuple[str, ...]) -> SQL:
+    """Insert the profile or update only ``columns`` in one statement, so two first writes of one
+    profile at once both land (column names are declared fields, checked at start-up)."""
+    names = ("updated_at", *columns)
+    return SQL(
+        f"INSERT INTO {TABLE} (user_id, {', '.join(names)})"
+        f" VALUES (:user_id, {', '.join(f':{name}' for name in names)})"
+        f" ON CONFLICT (user_id) DO UPDATE SET {', '.join(f'{name} = excluded.{name}' for name in names)}"
+    )
 
 
 def create_profiles(db):
