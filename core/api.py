@@ -229,7 +229,8 @@ def to_response(result: Any, status: int = 200) -> Response:
         if isinstance(result, BaseModel):
             result = result.model_dump(mode="json")
         response = jsonify(result)
-        response.status_code = status
+        if status != 200:  # the status setter re-derives the reason phrase: skip the common case
+            response.status_code = status
     for name, value in headers.items():
         response.headers[name] = value
     return response

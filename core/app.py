@@ -12,7 +12,7 @@ from typing import Any
 
 import dataset
 import pluggy
-from flask import Blueprint, Flask, Response, g
+from flask import Blueprint, Flask, Response, current_app, g
 from pydantic import BaseModel
 
 from core import cli, db, errors, ratelimit, routes, security, tracing
@@ -114,8 +114,9 @@ def create_app(
 def _fresh_request_state() -> None:
     """Drop request-scoped ``g._annex_*`` values: ``g`` belongs to the app context, which an
     outer context (a CLI command, a test) can keep alive across several requests."""
-    for key in [key for key in vars(g) if key.startswith("_annex_")]:
-        g.pop(key)
+    state = vars(g._get_current_object())  # one context lookup, not one per key
+    for key in [key for key in state if key.startswith("_annex_")]:
+        del state[key]
 
 
 def _configure_flask(app: Flask, settings: Settings) -> None:
@@ -162,20 +163,14 @@ def _warn_about_production(state: Annex) -> None:
 
 def get_settings() -> Settings:
     """The current app's validated core settings."""
-    from flask import current_app
-
     return current_app.extensions["annex"].settings
 
 
 def plugin_settings(name: str) -> Any:
     """The validated settings model of plugin ``name`` (see the ``register_settings`` hook)."""
-    from flask import current_app
-
     return current_app.extensions["annex"].plugin_settings[name]
 
 
 def hooks() -> Any:
     """The current app's hook caller: ``hooks().user_deleted(user_id=3)`` calls every plugin."""
-    from flask import current_app
-
     return current_app.extensions["annex"].pm.hook

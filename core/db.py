@@ -184,10 +184,11 @@ def _close_when_thread_ends(db: dataset.Database, thread: int) -> None:
 
 
 def init_app(app: Flask) -> None:
+    db = app.extensions["annex"].db
+
     def _end(_exc: BaseException | None) -> None:
-        state = app.extensions.get("annex")
-        if state is not None and state.db.engine is not None:
-            end_request(state.db)
+        if db.engine is not None:  # None once closed (tests close apps they are done with)
+            end_request(db)
 
     # Per request (an app context may outlive many requests, e.g. in tests), and per app
     # context for CLI commands that never see a request.

@@ -50,11 +50,12 @@ def current_identity() -> Identity | None:
     The first call asks the ``identify_request`` hook; a provider may raise ``ApiError`` (for
     example ``token_expired``), which propagates to the caller.
     """
-    identity = g.get("_annex_identity", _MISSING)
+    context = g._get_current_object()  # one context lookup: this runs several times a request
+    identity = getattr(context, "_annex_identity", _MISSING)
     if identity is _MISSING:
         pm = current_app.extensions["annex"].pm
         identity = pm.hook.identify_request(request=request._get_current_object())
-        g._annex_identity = identity
+        context._annex_identity = identity
     return identity  # type: ignore[return-value]
 
 

@@ -91,27 +91,40 @@ def init_app(app: Flask, settings: Settings) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
-        req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
         if 300 <= response.status_code < 400:
             _pin_location(response, site_origin)
         headers.extend(FIXED_HEADERS)  # set by nobody else: appending is enough
-        headers["Content-Security-Policy"] = JSON_CSP if _is_json(headers) else non_json_csp
-        if req.is_secure:
+        headers["Content-Security-Policy"] = (
+            JSON_CSP if _is_json(_header(headers, "Content-Type")) else non_json_csp
+        )
+        # The environ, not request.path / is_secure: those parse more than these checks need.
+        environ = request.environ
+        if environ["wsgi.url_scheme"] in ("https", "wss"):
             headers["Strict-Transport-Security"] = HSTS
+        path = "/" + environ.get("PATH_INFO", "").lstrip("/")
         # API answers are per-user or volatile: never cached unless a view says otherwise.
         # Auth answers carry tokens: never cached, whatever the view said.
-        path = req.path
         if path.startswith("/api/auth/") or (
-            "Cache-Control" not in headers
+            _header(headers, "Cache-Control") is None
             and (path.startswith("/api") or g.get("_annex_identity") is not None)
         ):
             headers["Cache-Control"] = "no-store"
         return response
 
 
-def _is_json(headers: Headers) -> bool:
+def _header(headers: Headers, name: str) -> str | None:
+    """A response header's value, or None. ``headers.get()`` and ``in`` raise and catch a
+    ``BadRequestKeyError`` for an absent header, which costs more than this whole hook."""
+    name = name.lower()
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _is_json(content_type: str | None) -> bool:
     """``Response.is_json`` from the raw header: parsing the mimetype costs more than the check."""
-    mimetype = headers.get("Content-Type", "").partition(";")[0].strip().lower()
+    mimetype = (content_type or "").partition(";")[0].strip().lower()
     return mimetype == "application/json" or (
         mimetype.startswith("application/") and mimetype.endswith("+json")
     )

@@ -13,7 +13,7 @@ from plugins.auth.cookies import CookieNames, check_csrf
 
 def bearer_token(request: Request) -> str | None:
     """The token of ``Authorization: Bearer …``; None when the header is absent or of another scheme."""
-    header = request.headers.get("Authorization")
+    header = request.environ.get("HTTP_AUTHORIZATION")
     if header is None:
         return None
     scheme, _, token = header.partition(" ")
@@ -23,7 +23,7 @@ def bearer_token(request: Request) -> str | None:
 def identify(request: Request) -> Identity | None:
     settings = plugin_settings("auth")
     names = CookieNames.for_settings(settings.cookie_secure)
-    if request.headers.get("Authorization") is not None:
+    if "HTTP_AUTHORIZATION" in request.environ:
         token = bearer_token(request)
         if token is None:
             return None  # another scheme: another plugin's business

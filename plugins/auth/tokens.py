@@ -27,6 +27,8 @@ ACCESS = "access"
 #: A user id as ``sub`` carries it: 1 to 19 ASCII digits.
 SUBJECT = re.compile(r"[0-9]{1,19}")
 REFRESH = "refresh"
+#: Verified tokens remembered per process (about 1 KB each).
+VERIFIED_TOKENS = 4096
 
 
 @functools.lru_cache(maxsize=8)
@@ -107,22 +109,38 @@ def decode(token: str, typ: str, *, verify_exp: bool = True) -> dict[str, Any]:
     key = keyring().by_kid.get(kid)
     if key is None:
         raise refused("unknown signing key")
+    claims = _verified(token, key, get_settings().site.url)
+    if verify_exp and claims["exp"] <= time.time():
+        raise refused("token has expired", "token_expired")
+    if claims["typ"] != typ:
+        raise refused(f"not an {typ} token" if typ == ACCESS else f"not a {typ} token")
+    return dict(claims)
+
+
+@functools.lru_cache(maxsize=VERIFIED_TOKENS)
+def _verified(token: str, key: str, issuer: str) -> dict[str, Any]:
+    """What never changes for a token: its signature, algorithm, audience, issuer and claims.
+
+    Remembered, because a client sends one access token on every request for its lifetime and
+    PyJWT's checks cost more than the rest of a read; ``exp`` and ``typ`` are checked by the
+    caller on every use. A refused token raises and is therefore never remembered.
+    """
     try:
         claims = jwt.decode(
             token,
             key,
             algorithms=[ALGORITHM],
             audience=AUDIENCE,
-            issuer=get_settings().site.url,
-            options={"require": REQUIRED_CLAIMS, "verify_exp": verify_exp},
+            issuer=issuer,
+            options={"require": REQUIRED_CLAIMS, "verify_exp": False},
         )
-    except jwt.ExpiredSignatureError:
-        raise refused("token has expired", "token_expired") from None
     except jwt.PyJWTError:
         raise refused("invalid token") from None
-    if claims["typ"] != typ:
-        raise refused(f"not an {typ} token" if typ == ACCESS else f"not a {typ} token")
     # Only our own key signs these, but a malformed claim must still never reach SQL or int().
-    if type(claims["sid"]) is not int or not SUBJECT.fullmatch(str(claims["sub"])):
+    if (
+        type(claims["sid"]) is not int
+        or type(claims["exp"]) is not int
+        or not SUBJECT.fullmatch(str(claims["sub"]))
+    ):
         raise refused("invalid token")
     return claims
