@@ -240,6 +240,8 @@ def bench(
             try:
                 tokens = {app: prepare(port) for app, (_, port) in servers.items()}
                 for endpoint in endpoints:
+                    for app, (process, port) in servers.items():  # warm-up, not measured
+                        wrk(port, process.pid, endpoint, tokens[app], users, 1, workdir)
                     for round_ in range(rounds):
                         order = ["annex", "baseline"] if round_ % 2 == 0 else ["baseline", "annex"]
                         for app in order:

@@ -20,7 +20,7 @@ def kid_of(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: rings are built once per configuration
 class KeyRing:
     current: str
     by_kid: dict[str, str]

@@ -103,13 +103,7 @@ def _kid(token: str) -> str | None:
 
 def decode(token: str, typ: str, *, verify_exp: bool = True) -> dict[str, Any]:
     """The verified claims of ``token``, or a 401 (``token_expired`` past ``exp``)."""
-    kid = _kid(token)
-    if kid is None:
-        raise refused("malformed token")
-    key = keyring().by_kid.get(kid)
-    if key is None:
-        raise refused("unknown signing key")
-    claims = _verified(token, key, get_settings().site.url)
+    claims = _verified(token, keyring(), get_settings().site.url)
     if verify_exp and claims["exp"] <= time.time():
         raise refused("token has expired", "token_expired")
     if claims["typ"] != typ:
@@ -118,13 +112,19 @@ def decode(token: str, typ: str, *, verify_exp: bool = True) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=VERIFIED_TOKENS)
-def _verified(token: str, key: str, issuer: str) -> dict[str, Any]:
-    """What never changes for a token: its signature, algorithm, audience, issuer and claims.
+def _verified(token: str, ring: KeyRing, issuer: str) -> dict[str, Any]:
+    """What never changes for a token: its key, signature, algorithm, audience, issuer and claims.
 
     Remembered, because a client sends one access token on every request for its lifetime and
     PyJWT's checks cost more than the rest of a read; ``exp`` and ``typ`` are checked by the
     caller on every use. A refused token raises and is therefore never remembered.
     """
+    kid = _kid(token)
+    if kid is None:
+        raise refused("malformed token")
+    key = ring.by_kid.get(kid)
+    if key is None:
+        raise refused("unknown signing key")
     try:
         claims = jwt.decode(
             token,
