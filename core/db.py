@@ -65,6 +65,9 @@ def connect(url: str) -> dataset.Database:
     db = dataset.connect(url, engine_kwargs=engine_kwargs)
     if db.is_sqlite:
         event.listen(db.engine, "connect", _sqlite_pragmas)
+    # A thread checks a connection out once and keeps it (see end_request): close it when the
+    # thread ends (servers that start a thread per request).
+    event.listen(db.engine, "checkout", lambda *_: _close_when_thread_ends(db, threading.get_ident()))
     return db
 
 
@@ -137,8 +140,8 @@ def end_request(db: dataset.Database) -> None:
     snapshot or sit "idle in transaction"), but the connection stays with the thread: checking
     it out of the pool again per request (and pre-pinging PostgreSQL) would cost more than the
     request's own query. A connection that is broken (the server went away) is dropped, and a
-    thread's connection is closed when the thread ends (servers that start a thread per
-    request). A teardown never raises: the response has already been decided.
+    thread's connection is closed when the thread ends (``connect``). A teardown never raises:
+    the response has already been decided.
     """
     thread = threading.get_ident()
     try:
@@ -148,7 +151,6 @@ def end_request(db: dataset.Database) -> None:
             return
         if not (conn.invalidated or conn.closed):
             _end_implicit(conn)
-            _close_when_thread_ends(db, thread)
             return
     except Exception:  # the driver's own errors too: a teardown must not raise
         pass

@@ -6,7 +6,6 @@ from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, g, redirect, request
 from flask_cors import CORS
-from werkzeug.datastructures import Headers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.config import Settings
@@ -93,33 +92,36 @@ def init_app(app: Flask, settings: Settings) -> None:
         headers = response.headers
         if 300 <= response.status_code < 400:
             _pin_location(response, site_origin)
-        headers.extend(FIXED_HEADERS)  # set by nobody else: appending is enough
-        headers["Content-Security-Policy"] = (
-            JSON_CSP if _is_json(_header(headers, "Content-Type")) else non_json_csp
-        )
+        # One pass over what the view set (werkzeug's lookups raise and catch a
+        # BadRequestKeyError per absent header, which costs more than this whole hook).
+        content_type = csp = cache_control = None
+        for key, value in headers:
+            name = key.lower()
+            if name == "content-type":
+                content_type = value
+            elif name == "content-security-policy":
+                csp = value
+            elif name == "cache-control":
+                cache_control = value
+        added = list(FIXED_HEADERS)  # set by nobody else: appending is enough
+        policy = JSON_CSP if _is_json(content_type) else non_json_csp
+        if csp is None:
+            added.append(("Content-Security-Policy", policy))
         # The environ, not request.path / is_secure: those parse more than these checks need.
         environ = request.environ
         if environ["wsgi.url_scheme"] in ("https", "wss"):
-            headers["Strict-Transport-Security"] = HSTS
+            added.append(("Strict-Transport-Security", HSTS))
         path = "/" + environ.get("PATH_INFO", "").lstrip("/")
         # API answers are per-user or volatile: never cached unless a view says otherwise.
         # Auth answers carry tokens: never cached, whatever the view said.
-        if path.startswith("/api/auth/") or (
-            _header(headers, "Cache-Control") is None
-            and (path.startswith("/api") or g.get("_annex_identity") is not None)
-        ):
+        if cache_control is None and (path.startswith("/api") or g.get("_annex_identity") is not None):
+            added.append(("Cache-Control", "no-store"))
+        headers.extend(added)
+        if csp is not None:
+            headers["Content-Security-Policy"] = policy  # ours, whatever the view said
+        if cache_control is not None and path.startswith("/api/auth/"):
             headers["Cache-Control"] = "no-store"
         return response
-
-
-def _header(headers: Headers, name: str) -> str | None:
-    """A response header's value, or None. ``headers.get()`` and ``in`` raise and catch a
-    ``BadRequestKeyError`` for an absent header, which costs more than this whole hook."""
-    name = name.lower()
-    for key, value in headers:
-        if key.lower() == name:
-            return value
-    return None
 
 
 def _is_json(content_type: str | None) -> bool:

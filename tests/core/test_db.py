@@ -90,3 +90,26 @@ def test_a_request_sees_writes_committed_after_its_connection_was_last_used(app)
     other = app.test_client()
     second = other.post("/api/hello/notes", json={"title": "two", "stars": 2}, headers=ALICE).json["id"]
     assert client.get(f"/api/hello/notes/{second}", headers=ALICE).json["title"] == "two"
+
+
+def test_a_thread_connection_is_closed_when_the_thread_ends(database_url):
+    """Servers that start a thread per request must not leak one connection per thread."""
+    import gc
+
+    db = connect(database_url)
+    try:
+        idents: list[int] = []
+
+        def work() -> None:
+            idents.append(threading.get_ident())
+            assert next(iter(db.query("SELECT 1 AS one")))["one"] == 1
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+        assert idents[0] in db.connections  # kept for the thread's next request
+        del thread
+        gc.collect()
+        assert idents[0] not in db.connections
+    finally:
+        db.close()
