@@ -106,14 +106,19 @@ def start_gunicorn(
     workers: int = 2,
     env: dict[str, str] | None = None,
     worker_class: str = "gthread",
+    port: int | None = None,
+    clean_env: bool = False,
 ) -> Server:
     """Start ``gunicorn 'core:create_app()'`` with ``config`` and wait until /api/health answers.
 
     ``worker_class`` is ``gthread`` (4 threads a worker) or ``sync`` (one request at a time).
+    ``port`` is one from ``free_port()`` when the config must name it (``site.url``).
+    ``clean_env`` keeps every ``ANNEX_*`` variable of the calling shell out of the server's.
     """
-    port = free_port()
+    port = port or free_port()
     log = workdir / f"gunicorn-{port}.log"
-    environment = {**os.environ, "ANNEX_CONFIG": str(config), "PYTHONPATH": str(ROOT), **(env or {})}
+    inherited = {k: v for k, v in os.environ.items() if not (clean_env and k.startswith("ANNEX"))}
+    environment = {**inherited, "ANNEX_CONFIG": str(config), "PYTHONPATH": str(ROOT), **(env or {})}
     process = subprocess.Popen(
         [str(GUNICORN), "-w", str(workers), *WORKER_CLASSES[worker_class], "-b", f"127.0.0.1:{port}",
          "--graceful-timeout", "5", "core:create_app()"],

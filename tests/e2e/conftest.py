@@ -13,12 +13,9 @@ import importlib.util
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -28,6 +25,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests import servers
 from tests.conftest import require
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,20 +78,13 @@ roles = ["premium"]
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Server:
     """A running gunicorn serving the site and the API."""
 
     url: str
     mail_dir: Path
-    log: Path
-    process: subprocess.Popen[bytes]
+    gunicorn: servers.Server
     config: Path
 
     def mails(self) -> list[EmailMessage]:
@@ -135,45 +126,14 @@ def _migrate(env: dict[str, str]) -> None:
         raise AssertionError(f"flask migrate failed:\n{result.stdout}{result.stderr}")
 
 
-def _environment(config: Path, database: Path, secret: str) -> dict[str, str]:
-    # No ANNEX_* setting of the developer's shell may leak in; the variables pin what a
+def _environment(database: Path, secret: str) -> dict[str, str]:
+    # With clean_env no ANNEX_* setting of the developer's shell leaks in; these pin what a
     # stray .env in the work tree could otherwise change.
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ANNEX")}
-    env.update(
-        ANNEX_CONFIG=str(config),
-        ANNEX_DATABASE_URL=f"sqlite:///{database}",
-        ANNEX_SECRET_KEY=secret,
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def _wait_healthy(server: Server) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            break
-        try:
-            with urllib.request.urlopen(f"{server.url}/api/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    _stop(server.process)
-    raise AssertionError(
-        f"gunicorn did not become healthy:\n{server.log.read_text(errors='replace')[-4000:]}"
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+    return {
+        "ANNEX_DATABASE_URL": f"sqlite:///{database}",
+        "ANNEX_SECRET_KEY": secret,
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 @pytest.fixture
@@ -185,7 +145,7 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     def start(access_token_ttl: int = 900, cookie_secure: bool = True) -> Server:
         folder = tmp_path / f"server{len(started)}"
         folder.mkdir()
-        port = free_port()
+        port = servers.free_port()
         url = f"http://127.0.0.1:{port}"
         secret = secrets.token_urlsafe(48)
         database = folder / "annex.db"
@@ -202,40 +162,19 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
                 protected=(ROOT / "protected").as_posix(),
             )
         )
-        env = _environment(config, database, secret)
+        env = _environment(database, secret)
         # Migrate first, as `make run` and a deployment do: two workers then start on a ready
         # database instead of racing to create it.
-        _migrate(env)
-        log = folder / "gunicorn.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [
-                    str(GUNICORN),
-                    "-w",
-                    "2",
-                    "-k",
-                    "gthread",
-                    "--threads",
-                    "4",
-                    "-b",
-                    f"127.0.0.1:{port}",
-                    "--graceful-timeout",
-                    "5",
-                    "core:create_app()",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        server = Server(url=url, mail_dir=folder / "mail", log=log, process=process, config=config)
+        _migrate({**{k: v for k, v in os.environ.items() if not k.startswith("ANNEX")}, **env,
+                  "ANNEX_CONFIG": str(config)})  # fmt: skip
+        running = servers.start_gunicorn(config, folder, env=env, port=port, clean_env=True)
+        server = Server(url=url, mail_dir=folder / "mail", gunicorn=running, config=config)
         started.append(server)
-        _wait_healthy(server)
         return server
 
     yield start
     for server in started:
-        _stop(server.process)
+        server.gunicorn.stop()
 
 
 @pytest.fixture(scope="session")

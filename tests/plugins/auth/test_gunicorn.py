@@ -2,57 +2,21 @@
 
 from __future__ import annotations
 
-import http.client
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 
 from tests.plugins.auth.conftest import JWT_KEY, PASSWORD, SetCookie, claims_of, run_parallel
-
-ROOT = Path(__file__).resolve().parents[3]
-GUNICORN = Path(sys.executable).parent / "gunicorn"
+from tests.servers import free_port, start_gunicorn, write_toml
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class Client:
+    """Speaks JSON to a running gunicorn; answers are ``(status, headers, body)``."""
 
-
-class Server:
-    """A running gunicorn and a tiny HTTP client for it."""
-
-    def __init__(self, port: int, process: subprocess.Popen, log: Path):
-        self.port = port
-        self.process = process
-        self.log = log
+    def __init__(self, server):
+        self.server = server
 
     def request(self, method, path, body=None, headers=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            all_headers = dict(headers or {})
-            data = None
-            if body is not None:
-                data = json.dumps(body).encode()
-                all_headers["Content-Type"] = "application/json"
-            connection.request(method, path, body=data, headers=all_headers)
-            response = connection.getresponse()
-            raw = response.read()
-            payload = (
-                json.loads(raw)
-                if raw and response.getheader("Content-Type", "").startswith("application/json")
-                else None
-            )
-            return response.status, response.headers, payload
-        finally:
-            connection.close()
+        status, payload, response = self.server.request(method, path, body, headers)
+        return status, response.headers, payload
 
     def post(self, path, body=None, token=None, headers=None):
         headers = dict(headers or {})
@@ -70,78 +34,29 @@ class Server:
 @pytest.fixture
 def server(database_url, tmp_path):
     port = free_port()
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f"""
-[site]
-url = "http://127.0.0.1:{port}"
-static_dir = ""
-
-[rate_limits]
-enabled = false
-
-[plugins]
-enabled = ["auth"]
-
-[plugins.auth]
-bcrypt_rounds = 4
-jwt_key = "{JWT_KEY}"
-cookie_secure = false
-mail_backend = "file"
-mail_dir = "{tmp_path / "mail"}"
-"""
+    config = write_toml(
+        tmp_path / "config.toml",
+        {
+            "site": {"url": f"http://127.0.0.1:{port}", "static_dir": ""},
+            "rate_limits": {"enabled": False},
+            "plugins": {
+                "enabled": ["auth"],
+                "auth": {
+                    "bcrypt_rounds": 4,
+                    "jwt_key": JWT_KEY,
+                    "cookie_secure": False,
+                    "mail_backend": "file",
+                    "mail_dir": str(tmp_path / "mail"),
+                },
+            },
+        },
     )
-    env = {
-        **os.environ,
-        "ANNEX_CONFIG": str(config),
-        "ANNEX_DATABASE_URL": database_url,
-        "ANNEX_SECRET_KEY": "gunicorn-test-secret-" + "x" * 40,
-    }
-    log = tmp_path / "gunicorn.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [
-                str(GUNICORN),
-                "-w",
-                "2",
-                "-k",
-                "gthread",
-                "--threads",
-                "4",
-                "-b",
-                f"127.0.0.1:{port}",
-                "core:create_app()",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    running = Server(port, process, log)
+    env = {"ANNEX_DATABASE_URL": database_url, "ANNEX_SECRET_KEY": "gunicorn-test-secret-" + "x" * 40}
+    running = start_gunicorn(config, tmp_path, env=env, port=port)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-            try:
-                status, _, _ = running.get("/api/health")
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not answer /api/health:\n{log.read_text(errors='replace')}")
-            time.sleep(0.2)
-        yield running
+        yield Client(running)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+        running.stop()
 
 
 def register_over_http(server, name="alice", email=None):

@@ -6,134 +6,53 @@ not in a per-process lock. Requests go to 127.0.0.1 only; the server always stop
 
 from __future__ import annotations
 
-import http.client
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import require
 from tests.plugins.content.conftest import PASSWORD, run_parallel
+from tests.servers import start_gunicorn, write_toml
 
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 THREADS = 8
 ROUNDS = 20
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def toml_string(value: str) -> str:
-    return json.dumps(value)  # a JSON string is a valid TOML basic string
-
-
 class Server:
-    def __init__(self, port: int) -> None:
-        self.port = port
+    """Speaks JSON to a running gunicorn; answers are ``(status, lower-cased headers, body)``.
+    Each request has its own connection, so requests spread over both workers."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
 
     def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
-        """One request on a fresh connection (so requests spread over both workers)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        try:
-            all_headers = dict(headers or {})
-            data = None
-            if body is not None:
-                data = json.dumps(body).encode()
-                all_headers["Content-Type"] = "application/json"
-            conn.request(method, path, body=data, headers=all_headers)
-            response = conn.getresponse()
-            raw = response.read()
-            payload = (
-                json.loads(raw)
-                if raw and response.getheader("Content-Type", "").startswith("application/json")
-                else None
-            )
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, payload
-        finally:
-            conn.close()
+        status, payload, response = self.server.request(method, path, body, headers)
+        return status, {k.lower(): v for k, v in response.getheaders()}, payload
 
 
 @pytest.fixture
 def server(make_content_app, database_url: str, root: Path, tmp_path: Path) -> Iterator[Server]:
-    require(GUNICORN.exists(), f"gunicorn is not installed at {GUNICORN}")
     make_content_app()  # migrate the database first, as `flask migrate` would before a deploy
-    port = free_port()
-    config = tmp_path / "server.toml"
-    config.write_text(
-        "\n".join(
-            [
-                "[site]",
-                'static_dir = ""',
-                "[security]",
-                f"secret_key = {toml_string('gunicorn-test-secret-' + 'k' * 40)}",
-                "[database]",
-                f"url = {toml_string(database_url)}",
-                "[rate_limits]",
-                "enabled = false",
-                "[plugins]",
-                'enabled = ["auth", "profile", "content"]',
-                "[plugins.auth]",
-                "bcrypt_rounds = 4",
-                "[plugins.content]",
-                f"root = {toml_string(str(root))}",
-                "",
-            ]
-        )
+    config = write_toml(
+        tmp_path / "server.toml",
+        {
+            "site": {"static_dir": ""},
+            "security": {"secret_key": "gunicorn-test-secret-" + "k" * 40},
+            "database": {"url": database_url},
+            "rate_limits": {"enabled": False},
+            "plugins": {
+                "enabled": ["auth", "profile", "content"],
+                "auth": {"bcrypt_rounds": 4},
+                "content": {"root": str(root)},
+            },
+        },
     )
-    env = {key: value for key, value in os.environ.items() if not key.startswith("ANNEX")}
-    env["ANNEX_CONFIG"] = str(config)
-    log = (tmp_path / "gunicorn.log").open("wb")
-    process = subprocess.Popen(
-        [
-            str(GUNICORN),
-            "-w",
-            "2",
-            "-k",
-            "gthread",
-            "--threads",
-            "4",
-            "-b",
-            f"127.0.0.1:{port}",
-            "core:create_app()",
-        ],
-        cwd=tmp_path,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    running = start_gunicorn(config, tmp_path)
     try:
-        server = Server(port)
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited: {(tmp_path / 'gunicorn.log').read_text()[-3000:]}")
-            try:
-                if server.request("GET", "/api/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not answer: {(tmp_path / 'gunicorn.log').read_text()[-3000:]}")
-            time.sleep(0.2)
-        yield server
+        yield Server(running)
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-        log.close()
+        running.stop()
 
 
 def register(server: Server, username: str) -> dict[str, str]:
