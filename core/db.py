@@ -9,7 +9,9 @@ transaction" holding locks (PostgreSQL). The connection itself stays with its th
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,7 +64,8 @@ def connect(url: str) -> dataset.Database:
         engine_kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     else:
         engine_kwargs["pool_pre_ping"] = True
-    db = dataset.connect(url, engine_kwargs=engine_kwargs)
+    # WAL is switched on by _sqlite_pragmas, which survives two processes doing it at once.
+    db = dataset.connect(url, engine_kwargs=engine_kwargs, sqlite_wal_mode=False)
     if db.is_sqlite:
         event.listen(db.engine, "connect", _sqlite_pragmas)
     # A thread checks a connection out once and keeps it (see end_request): close it when the
@@ -75,7 +78,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     for pragma in SQLITE_PRAGMAS:
         cursor.execute(pragma)
+    _enable_wal(cursor)
     cursor.close()
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switch the database to WAL (readers and a writer at once; a no-op once it is WAL).
+
+    Two processes opening a new database at the same moment (replicas starting together) both
+    try to switch it; SQLite answers one of them "database is locked" at once, without its busy
+    handler, since waiting could deadlock. That one tries again until the busy timeout.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def get_db() -> dataset.Database:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
+from typing import Any
 
 import pytest
 
@@ -113,3 +115,35 @@ def test_a_thread_connection_is_closed_when_the_thread_ends(database_url):
         assert idents[0] not in db.connections
     finally:
         db.close()
+
+
+def _open_at_once(path: str, barrier: Any, errors: Any) -> None:
+    try:
+        barrier.wait()
+        db = connect(f"sqlite:///{path}")
+        try:
+            db.has_table("anything")
+        finally:
+            db.close()
+    except Exception as error:  # reported to the test, whatever it is
+        errors.put(repr(error))
+
+
+def test_processes_opening_a_new_sqlite_database_at_once_all_succeed(tmp_path):
+    """Replicas starting together on a fresh SQLite file: each one's first connection switches
+    it to WAL, and SQLite answers all but one "database is locked" without waiting."""
+    context = multiprocessing.get_context("fork")
+    errors = context.Queue()
+    for round_ in range(25):
+        barrier = context.Barrier(4)
+        path = str(tmp_path / f"fresh{round_}.db")
+        processes = [context.Process(target=_open_at_once, args=(path, barrier, errors)) for _ in range(4)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(60)
+        assert [process.exitcode for process in processes] == [0] * 4
+    reported = []
+    while not errors.empty():
+        reported.append(errors.get())
+    assert reported == []
