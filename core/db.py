@@ -21,7 +21,7 @@ import dataset
 from flask import Flask, current_app
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 #: Milliseconds a SQLite writer waits for another writer before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -122,7 +122,13 @@ def transaction(db: dataset.Database | None = None) -> Iterator[dataset.Database
         yield db
         return
     conn = db.executable
-    _end_implicit(conn)  # a read transaction left open would pin SQLite's snapshot
+    try:
+        _end_implicit(conn)  # a read transaction left open would pin SQLite's snapshot
+    except SQLAlchemyError:
+        # The server dropped this thread's connection since its last use: nothing of this
+        # transaction is lost yet, so start it on a fresh one (or fail with a 503 on checkout).
+        _drop_connection(db, threading.get_ident())
+        conn = db.executable
     if db.is_sqlite:
         conn.exec_driver_sql("BEGIN IMMEDIATE")  # SQLAlchemy autobegins around it
     else:
@@ -145,7 +151,16 @@ def _end_implicit(conn: Connection) -> None:
     the driver began for statements run on it directly (``core.sql``)."""
     if conn.in_transaction():
         conn.rollback()
-    conn.connection.dbapi_connection.rollback()  # a no-op in both drivers when none is open
+    raw = conn.connection.dbapi_connection
+    try:
+        raw.rollback()  # a no-op in both drivers when none is open
+    except conn.dialect.loaded_dbapi.Error as exc:
+        dropped = conn.dialect.is_disconnect(exc, raw, None)
+        if dropped:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(
+            "ROLLBACK", None, exc, conn.dialect.loaded_dbapi.Error, connection_invalidated=dropped
+        ) from exc
 
 
 def release(db: dataset.Database) -> None:

@@ -112,18 +112,34 @@ def test_a_connection_the_server_dropped_is_a_503_then_replaced(new_pg_database,
     assert client.get("/api/health").status_code == 200
 
 
+def terminate_backend(pid: int) -> None:
+    admin = _pg_admin()
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    finally:
+        admin.close()
+
+
 def test_a_dropped_connection_raises_operational_error(new_pg_database, make_app):
     require(bool(PG_URL), "ANNEX_TEST_DATABASE_URL is not set: no PostgreSQL to test against")
     app = make_app({"database": {"url": new_pg_database()}})
     with app.app_context():
         assert SQL("SELECT 1").scalar() == 1
-        (pid,) = SQL("SELECT pg_backend_pid() AS pid").one().values()
-        admin = _pg_admin()
-        try:
-            with admin.cursor() as cursor:
-                cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
-        finally:
-            admin.close()
+        terminate_backend(SQL("SELECT pg_backend_pid()").scalar())
         with pytest.raises(OperationalError) as caught:
             SQL("SELECT 1").scalar()
         assert caught.value.connection_invalidated
+
+
+def test_a_write_after_the_server_dropped_the_connection_starts_on_a_fresh_one(new_pg_database, make_app):
+    """A read left the driver in a transaction; the server then went away (a restart). The next
+    write finds out when it ends that transaction, before doing anything: it is not lost."""
+    require(bool(PG_URL), "ANNEX_TEST_DATABASE_URL is not set: no PostgreSQL to test against")
+    database_url = new_pg_database()
+    app = make_app({"database": {"url": database_url}})
+    with app.app_context():
+        CREATE.run()
+        terminate_backend(SQL("SELECT pg_backend_pid()").scalar())
+        INSERT.run(id=1, name="after", n=1)
+        assert names_seen_elsewhere(database_url) == ["after"]

@@ -138,9 +138,10 @@ def test_login_limit_is_exact_across_workers_and_restarts(tmp_path: Path, databa
         logged = _logged_logins(server, len(answers))
         # (Threads write their lines in any order.)
         assert sorted(status for _, status in logged) == sorted(statuses), logged
-        # Sequential requests may all land on one worker; concurrent ones keep both busy.
+        # Sequential requests may all land on one worker; concurrent ones keep both busy. On a
+        # loaded machine one worker can still win many bursts in a row: up to 30 of them.
         extra = 0
-        while len({pid for pid, _ in logged}) < 2 and extra < 24:
+        while len({pid for pid, _ in logged}) < 2 and extra < 30 * BURST:
             with ThreadPoolExecutor(max_workers=BURST) as pool:
                 burst = list(pool.map(lambda _: _login(server, "wrong password"), range(BURST)))
             for status, body, response in burst:

@@ -144,10 +144,12 @@ def test_an_expired_access_token_is_401_token_expired(client, account):
 
 
 def test_an_access_token_expires_after_its_ttl(make_auth_app):
-    client = make_auth_app({"access_token_ttl": 1}).test_client()
+    # iat is whole seconds: a TTL of n lives between n-1 and n seconds. 3 leaves the signup and
+    # first probe (slower on PostgreSQL) 2 seconds at least.
+    client = make_auth_app({"access_token_ttl": 3}).test_client()
     account = signup(client)
-    assert probe(client, account.access).status_code == 200
-    time.sleep(2.2)
+    assert probe(client, account.access).status_code == 200  # verified, and remembered
+    time.sleep(3.2)
     assert_token_refused(probe(client, account.access), "token_expired")
 
 
