@@ -16,6 +16,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 WORKER_CLASSES = {"gthread": ["-k", "gthread", "--threads", "4"], "sync": ["-k", "sync"]}
 GUNICORN = Path(sys.executable).parent / "gunicorn"
+FLASK = Path(sys.executable).parent / "flask"
 
 
 _handed_out: set[int] = set()
@@ -97,6 +98,16 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def migrate(env: dict[str, str]) -> None:
+    """``flask --app core migrate`` with exactly ``env``, as an operator runs it before a
+    production start; fails the test with the command's output if it fails."""
+    result = subprocess.run(
+        [str(FLASK), "--app", "core", "migrate"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, f"flask migrate failed:\n{result.stdout}{result.stderr}"
 
 
 def start_gunicorn(

@@ -13,7 +13,6 @@ import importlib.util
 import os
 import re
 import secrets
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -113,19 +112,6 @@ class Server:
         raise AssertionError(f"no message #{count} with a link to {page} for {to} in {self.mail_dir}")
 
 
-def _migrate(env: dict[str, str]) -> None:
-    result = subprocess.run(
-        [str(GUNICORN.with_name("flask")), "--app", "core", "migrate"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if result.returncode != 0:
-        raise AssertionError(f"flask migrate failed:\n{result.stdout}{result.stderr}")
-
-
 def _environment(database: Path, secret: str) -> dict[str, str]:
     # With clean_env no ANNEX_* setting of the developer's shell leaks in; these pin what a
     # stray .env in the work tree could otherwise change.
@@ -165,7 +151,7 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
         env = _environment(database, secret)
         # Migrate first, as `make run` and a deployment do: two workers then start on a ready
         # database instead of racing to create it.
-        _migrate({**{k: v for k, v in os.environ.items() if not k.startswith("ANNEX")}, **env,
+        servers.migrate({**{k: v for k, v in os.environ.items() if not k.startswith("ANNEX")}, **env,
                   "ANNEX_CONFIG": str(config)})  # fmt: skip
         running = servers.start_gunicorn(config, folder, env=env, port=port, clean_env=True)
         server = Server(url=url, mail_dir=folder / "mail", gunicorn=running, config=config)

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests import servers
 from tests.conftest import require
 from tests.e2e.conftest import PASSWORD
 from tests.servers import free_port, write_toml
@@ -196,15 +197,7 @@ def dev_servers(
         FLASK_SKIP_DOTENV="1",
         PYTHONUNBUFFERED="1",
     )
-    migrate = subprocess.run(
-        [str(FLASK), "--app", "core", "migrate"],
-        cwd=ROOT,
-        env=flask_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert migrate.returncode == 0, f"flask migrate failed:\n{migrate.stdout}{migrate.stderr}"
+    servers.migrate(flask_env)
 
     flask_log, vite_log = tmp_path / "flask.log", tmp_path / "vite.log"
     processes: list[subprocess.Popen[bytes]] = []

@@ -11,7 +11,6 @@ import contextlib
 import os
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,9 +21,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 from core.db import normalize_url
-from tests.servers import ROOT, Server, start_gunicorn, write_toml
+from tests import servers
+from tests.servers import Server, start_gunicorn, write_toml
 
-FLASK = Path(sys.executable).parent / "flask"
 SECRET = "load-test-secret-" + "s" * 40
 PASSWORD = "correct horse battery staple"
 #: The exact command CI uses to (re)start Redis.
@@ -49,16 +48,7 @@ def production_config(workdir: Path, database_url: str, **sections: Any) -> Path
 
 def migrate(config: Path) -> None:
     """``flask --app core migrate``, as an operator runs it before a production start."""
-    env = {**os.environ, "ANNEX_CONFIG": str(config), "ANNEX_SECRET_KEY": SECRET}
-    result = subprocess.run(
-        [str(FLASK), "--app", "core", "migrate"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    servers.migrate({**os.environ, "ANNEX_CONFIG": str(config), "ANNEX_SECRET_KEY": SECRET})
 
 
 @contextlib.contextmanager

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,9 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.servers import ROOT, Server, start_gunicorn, write_toml
+from tests.servers import Server, migrate, start_gunicorn, write_toml
 
-FLASK = Path(sys.executable).parent / "flask"
 PASSWORD = "correct horse battery staple"
 SECRET = "worker-limits-" + "w" * 40
 #: Four attempts per (client IP, username). An hour rather than a minute: the window starts at the
@@ -51,15 +48,7 @@ def _config(tmp_path: Path, database_url: str) -> Path:
 
 
 def _migrate(config: Path) -> None:
-    result = subprocess.run(
-        [str(FLASK), "--app", "core", "migrate"],
-        cwd=ROOT,
-        env={**os.environ, "ANNEX_CONFIG": str(config), "ANNEX_SECRET_KEY": SECRET},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    migrate({**os.environ, "ANNEX_CONFIG": str(config), "ANNEX_SECRET_KEY": SECRET})
 
 
 @contextmanager
