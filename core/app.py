@@ -12,7 +12,7 @@ from typing import Any
 
 import dataset
 import pluggy
-from flask import Blueprint, Flask, Response, current_app, g
+from flask import Blueprint, Flask, Response, current_app
 from pydantic import BaseModel
 
 from core import cli, db, errors, ratelimit, routes, security, tracing
@@ -89,7 +89,6 @@ def create_app(
         limiter=ratelimit.Limiter(settings.rate_limits, database.engine),
     )
     app.extensions["annex"] = state
-    app.before_request(_fresh_request_state)
     _configure_flask(app, settings)
     _validate_plugin_settings(state)
     errors.init_app(app)
@@ -109,14 +108,6 @@ def create_app(
         _warn_about_production(state)
         pm.hook.startup(app=app)
     return app
-
-
-def _fresh_request_state() -> None:
-    """Drop request-scoped ``g._annex_*`` values: ``g`` belongs to the app context, which an
-    outer context (a CLI command, a test) can keep alive across several requests."""
-    state = vars(g._get_current_object())  # one context lookup, not one per key
-    for key in [key for key in state if key.startswith("_annex_")]:
-        del state[key]
 
 
 def _configure_flask(app: Flask, settings: Settings) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from flask import current_app, g, request
+from flask import current_app, request
 
 from core.errors import ApiError, unauthorized
 
@@ -50,12 +50,14 @@ def current_identity() -> Identity | None:
     The first call asks the ``identify_request`` hook; a provider may raise ``ApiError`` (for
     example ``token_expired``), which propagates to the caller.
     """
-    context = g._get_current_object()  # one context lookup: this runs several times a request
-    identity = getattr(context, "_annex_identity", _MISSING)
+    # Kept on the request object, not on ``g``: ``g`` belongs to the app context, which an outer
+    # context (a CLI command, a test) can keep alive across requests. One context lookup.
+    current = request._get_current_object()
+    identity = getattr(current, "_annex_identity", _MISSING)
     if identity is _MISSING:
         pm = current_app.extensions["annex"].pm
-        identity = pm.hook.identify_request(request=request._get_current_object())
-        context._annex_identity = identity
+        identity = pm.hook.identify_request(request=current)
+        current._annex_identity = identity
     return identity  # type: ignore[return-value]
 
 

@@ -13,7 +13,7 @@ import math
 import time
 
 import limits
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, has_request_context, request
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter, RateLimiter, SlidingWindowCounterRateLimiter
 from sqlalchemy import Engine
@@ -117,7 +117,7 @@ def check_rate_limit(name: str, limit: str, *key: str, fail_closed: bool = False
 
 
 def rate_limited() -> ApiError:
-    state = g.get("_annex_ratelimit")
+    state = getattr(request, "_annex_ratelimit", None) if has_request_context() else None
     retry = max(1, math.ceil(state[2] - time.time())) if state else 60
     return ApiError(
         429, "rate_limited", "too many requests, retry later", headers={"Retry-After": str(retry)}
@@ -130,10 +130,13 @@ def client_ip() -> str:
 
 
 def _record(amount: int, remaining: int, reset_time: float) -> None:
-    """Keep the tightest limit seen in this request for the RateLimit-* headers."""
-    current = g.get("_annex_ratelimit")
+    """Keep the tightest limit seen in this request for the RateLimit-* headers (on the request
+    object: it lives exactly as long as the request)."""
+    if not has_request_context():
+        return
+    current = getattr(request, "_annex_ratelimit", None)
     if current is None or remaining < current[1]:
-        g._annex_ratelimit = (amount, max(0, remaining), reset_time)
+        request._annex_ratelimit = (amount, max(0, remaining), reset_time)
 
 
 def init_app(app: Flask) -> None:
@@ -152,7 +155,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        state = g.get("_annex_ratelimit")
+        state = getattr(request, "_annex_ratelimit", None)
         if state is not None:
             amount, remaining, reset_time = state
             response.headers["RateLimit-Limit"] = str(amount)

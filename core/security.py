@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from flask import Flask, Response, g, redirect, request
+from flask import Flask, Response, redirect, request
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -108,13 +108,15 @@ def init_app(app: Flask, settings: Settings) -> None:
         if csp is None:
             added.append(("Content-Security-Policy", policy))
         # The environ, not request.path / is_secure: those parse more than these checks need.
-        environ = request.environ
+        current = request._get_current_object()
+        environ = current.environ
         if environ["wsgi.url_scheme"] in ("https", "wss"):
             added.append(("Strict-Transport-Security", HSTS))
         path = "/" + environ.get("PATH_INFO", "").lstrip("/")
         # API answers are per-user or volatile: never cached unless a view says otherwise.
         # Auth answers carry tokens: never cached, whatever the view said.
-        if cache_control is None and (path.startswith("/api") or g.get("_annex_identity") is not None):
+        identified = getattr(current, "_annex_identity", None) is not None
+        if cache_control is None and (path.startswith("/api") or identified):
             added.append(("Cache-Control", "no-store"))
         headers.extend(added)
         if csp is not None:

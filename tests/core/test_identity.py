@@ -120,3 +120,14 @@ def test_identity_is_resolved_once_per_request(make_app):
     client = make_app(plugins=[hello, counting]).test_client()
     client.get("/api/hello")
     assert Counting.calls == 1
+
+
+def test_an_identity_does_not_outlive_its_request_in_a_long_lived_app_context(app, client):
+    # A CLI command or a test can hold one app context (one ``g``) across several requests.
+    with app.app_context():
+        assert client.get("/api/hello", headers=ALICE).json == {"message": "hello, alice"}
+        anonymous = client.post("/api/hello/notes", json={"title": "x", "stars": 1})
+        assert anonymous.status_code == 401
+        assert client.get("/api/hello", headers={"X-Test-User": "9:mallory"}).json == {
+            "message": "hello, mallory"
+        }
