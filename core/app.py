@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from core import cli, db, errors, ratelimit, routes, security, tracing
 from core.config import ConfigError, Settings, _Sources, load_settings, validate_section
+from core.converters import AnnexMap
 from core.cookie_session import CookieSessionInterface
 from core.migrations import Migration, apply, ordered
 from core.plugins import PluginError, build_manager, call_each, discover
@@ -26,11 +27,14 @@ log = logging.getLogger("annex")
 
 
 class AnnexFlask(Flask):
-    """Flask, with the one thing it recomputes needlessly on every request cached.
+    """Flask, with path integers bounded to 64 bits and one thing it recomputes needlessly on
+    every request cached.
 
     ``ensure_sync`` inspects each before/after/teardown function for a coroutine on every
     request; the answer never changes, so it is remembered per function.
     """
+
+    url_map_class = AnnexMap
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         cache = self.__dict__.setdefault("_annex_sync", {})

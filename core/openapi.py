@@ -10,10 +10,14 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from core.api import SPEC_ATTRIBUTE, EndpointSpec, resolve_model
+from core.converters import MAX_PATH_INT
 from core.security import UNSAFE_METHODS
 
 #: werkzeug converter → OpenAPI schema of the path parameter.
-CONVERTER_SCHEMAS = {"int": {"type": "integer"}, "float": {"type": "number"}}
+CONVERTER_SCHEMAS = {
+    "int": {"type": "integer", "minimum": 0, "maximum": MAX_PATH_INT},
+    "float": {"type": "number"},
+}
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],

@@ -46,6 +46,17 @@ def test_handler_raised_404_keeps_its_code(client):
     error_of(client.get("/api/hello/notes/999", headers=USER), 404, "not_found")
 
 
+@pytest.mark.parametrize("note_id", [2**63, 10**40])
+def test_a_path_integer_beyond_64_bits_is_404_not_a_driver_error(client, note_id):
+    # An int path segment reaches the database; one no column can hold does not match the route.
+    error_of(client.get(f"/api/hello/notes/{note_id}", headers=USER), 404, "not_found")
+
+
+def test_the_largest_64_bit_path_integer_reaches_the_view(client):
+    error = error_of(client.get(f"/api/hello/notes/{2**63 - 1}", headers=USER), 404, "not_found")
+    assert error["message"] == "no such note"
+
+
 # 405 ---------------------------------------------------------------------------------------
 
 

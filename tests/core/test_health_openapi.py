@@ -122,7 +122,7 @@ def test_openapi_path_parameters_use_openapi_syntax(document):
     (note_id,) = [p for p in parameters if p["name"] == "note_id"]
     assert note_id["in"] == "path"
     assert note_id["required"] is True
-    assert note_id["schema"]["type"] == "integer"
+    assert note_id["schema"] == {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
 
 
 def test_openapi_request_body_is_the_validating_model(document):

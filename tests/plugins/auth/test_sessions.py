@@ -137,6 +137,12 @@ def test_an_unknown_session_is_404(client, account):
     assert_error(delete_session(client, 987654, account.access, {"password": PASSWORD}), 404, "not_found")
 
 
+@pytest.mark.parametrize("session_id", [2**63 - 1, 2**63, 10**40])
+def test_an_id_beyond_any_database_integer_is_404(client, account, session_id):
+    response = delete_session(client, session_id, account.access, {"password": PASSWORD})
+    assert_error(response, 404, "not_found")
+
+
 def test_a_session_already_ended_is_404(client, account):
     other = signin(client, "alice")
     other_id = current_of(sessions_of(client, other.access))["id"]

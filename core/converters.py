@@ -1,0 +1,24 @@
+"""URL converters: ``<int:…>`` bounded to what a database integer holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.routing import IntegerConverter, Map
+
+#: The largest integer a path may carry. Ids are 64-bit in the database; a bigger number would
+#: reach the driver and fail there (SQLite raises OverflowError) instead of simply not matching.
+MAX_PATH_INT = 2**63 - 1
+
+
+class Int64Converter(IntegerConverter):
+    """``<int:…>`` limited to 0 … 2**63 - 1: a bigger number does not match the rule (404)."""
+
+    def __init__(self, map: Map, *args: Any, max: int | None = MAX_PATH_INT, **kwargs: Any) -> None:
+        super().__init__(map, *args, max=max, **kwargs)
+
+
+class AnnexMap(Map):
+    """The app's URL map: Werkzeug's, with :class:`Int64Converter` as ``int``."""
+
+    default_converters = {**Map.default_converters, "int": Int64Converter}
