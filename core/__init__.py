@@ -19,6 +19,7 @@ from core.db import get_db as get_db
 from core.db import transaction as transaction
 from core.errors import ApiError as ApiError
 from core.errors import unauthorized as unauthorized
+from core.errors import unavailable as unavailable
 from core.identity import Identity as Identity
 from core.identity import current_identity as current_identity
 from core.identity import login_required as login_required

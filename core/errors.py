@@ -63,6 +63,12 @@ def unauthorized(code: str = "unauthorized", message: str = "authentication requ
     return ApiError(401, code, message)
 
 
+def unavailable(message: str, retry_after: int = 5) -> ApiError:
+    """A 503 the client may retry after ``retry_after`` seconds (a store or a mail server that
+    cannot be reached right now): the contract's 503 always carries ``Retry-After``."""
+    return ApiError(503, "unavailable", message, headers={"Retry-After": str(retry_after)})
+
+
 def bearer_challenge(error: ApiError) -> str:
     """``WWW-Authenticate`` for a 401: ``error="invalid_token"`` when a token was presented and
     rejected (or the refusal is about a token, such as ``token_expired``)."""
@@ -93,11 +99,7 @@ def _database_unavailable(exc: OperationalError) -> Response:
     """The database could not be reached or was busy past its timeout (a restart, a failover,
     a long lock): a 503 the client may retry, not a 500. The next request reconnects (pre-ping)."""
     log.error("database unavailable on %s %s: %s", request.method, request.path, exc.orig or exc)
-    return error_response(
-        ApiError(
-            503, "unavailable", "the database is unavailable; retry shortly", headers={"Retry-After": "2"}
-        )
-    )
+    return error_response(unavailable("the database is unavailable; retry shortly", retry_after=2))
 
 
 def _http_exception(exc: HTTPException) -> Response:

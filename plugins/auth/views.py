@@ -20,6 +20,7 @@ from core import (
     rate_limiter,
     rfc3339,
     unauthorized,
+    unavailable,
 )
 from plugins.auth import accounts, activity, mail, onetime, passwords, sessions, tokens
 from plugins.auth.bodies import (
@@ -141,7 +142,7 @@ def login(body: Login):
             rate_limiter().hit(*failures_key, fail_closed=True)
             activity.record(user["id"], "login_failed")
         raise invalid_credentials()
-    if passwords.cost_of(user["password_hash"]) != s.bcrypt_rounds:
+    if passwords.cost_of(user["password_hash"]) < s.bcrypt_rounds:  # never weaken a stored hash
         accounts.set_password_hash(user["id"], password_hash(body.password))
     session = new_session(user)
     activity.record(user["id"], "login")
@@ -334,7 +335,7 @@ def request_email_verification():
     """Mail a link that confirms the account's address."""
     user = me()
     if not mail.verification_message(user["email"], onetime.create(user["id"], onetime.VERIFY)):
-        raise ApiError(503, "unavailable", "the message could not be sent; try again later")
+        raise unavailable("the message could not be sent; try again later", retry_after=60)
     return {"status": "accepted"}, 202
 
 

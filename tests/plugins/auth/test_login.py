@@ -133,6 +133,15 @@ def test_a_hash_below_the_configured_cost_is_rehashed_at_login(make_auth_app):
     assert login(dearer.test_client(), "alice").status_code == 200
 
 
+def test_a_hash_above_the_configured_cost_is_kept_at_login(make_auth_app):
+    # Lowering the setting makes new hashes cheaper; it must not weaken the stored ones.
+    dearer = make_auth_app({"bcrypt_rounds": 5})
+    signup(dearer.test_client(), "alice")
+    cheap = make_auth_app({"bcrypt_rounds": 4})  # same database
+    assert login(cheap.test_client(), "alice").status_code == 200
+    assert stored_bcrypt_costs(cheap) == [5]
+
+
 def test_a_failed_login_does_not_rehash(make_auth_app):
     cheap = make_auth_app({"bcrypt_rounds": 4})
     signup(cheap.test_client(), "alice")

@@ -56,6 +56,22 @@ def test_login_is_limited_per_ip_and_username(limited):
     assert login(client, "alice", PASSWORD, ip="203.0.113.2").status_code == 200
 
 
+def test_the_longest_login_names_are_counted_and_answered(limited):
+    # The limit's key holds the login name: the longest valid address (254 characters) must log
+    # in, and wrong passwords for such names must be counted like any other, on every database.
+    app = limited(login="2/minute")
+    client = app.test_client(use_cookies=False)
+    address = "a" * 64 + "@" + ".".join(["b" * 63, "c" * 63, "d" * 61])
+    assert len(address) == 254
+    assert register(client, "alice", email=address).status_code == 201
+    assert login(client, address, PASSWORD).status_code == 200
+    other = address[:-1] + "e"
+    assert [login(client, other, WRONG).status_code for _ in range(2)] == [401, 401]
+    assert_limited(login(client, other, WRONG))
+    # Names alike in all but their last character are counted apart.
+    assert login(client, address, PASSWORD).status_code == 200
+
+
 def test_the_login_limit_defaults_to_5_per_minute(limited):
     app = limited()
     client = seed(app, "alice")

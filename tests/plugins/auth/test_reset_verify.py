@@ -394,3 +394,14 @@ def test_an_unreachable_smtp_server_does_not_reveal_anything(make_auth_app):
     unknown = request_reset(client, "nobody@example.com")
     assert known.status_code == unknown.status_code == 202
     assert known.get_data() == unknown.get_data()
+
+
+def test_an_unreachable_smtp_server_makes_verification_a_503_to_retry(make_auth_app):
+    app = make_auth_app(
+        {"mail_backend": "smtp", "smtp_host": "127.0.0.1", "smtp_port": free_port(), "smtp_timeout": 2}
+    )
+    client = app.test_client(use_cookies=False)
+    account = signup(client)
+    response = request_verification(client, account.access)
+    assert_error(response, 503, "unavailable")
+    assert int(response.headers["Retry-After"]) > 0
