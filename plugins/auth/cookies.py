@@ -58,6 +58,12 @@ def clear_auth_cookies(response: Response, names: CookieNames) -> None:
     response.delete_cookie(names.csrf, path="/", secure=names.secure, samesite="Lax")
 
 
+def _same(a: str, b: str) -> bool:
+    """Constant-time equality of two client-supplied strings. ``compare_digest`` refuses str
+    with non-ASCII characters (a header may carry any Latin-1 byte), so bytes are compared."""
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
+
+
 def check_csrf(request: Request, names: CookieNames, bound_hash: str | None) -> str:
     """Refuse a cookie-authenticated unsafe request that is cross-site or lacks the CSRF proof.
 
@@ -67,8 +73,8 @@ def check_csrf(request: Request, names: CookieNames, bound_hash: str | None) -> 
         raise ApiError(403, "csrf_failed", "cross-site request refused")
     header = request.headers.get(CSRF_HEADER, "")
     cookie = request.cookies.get(names.csrf, "")
-    if not header or not cookie or not hmac.compare_digest(header, cookie):
+    if not header or not cookie or not _same(header, cookie):
         raise ApiError(403, "csrf_failed", f"send the {names.csrf} cookie's value in {CSRF_HEADER}")
-    if bound_hash is None or not hmac.compare_digest(csrf_hash(header), str(bound_hash)):
+    if bound_hash is None or not _same(csrf_hash(header), str(bound_hash)):
         raise ApiError(403, "csrf_failed", "CSRF token does not belong to this session")
     return header

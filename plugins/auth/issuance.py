@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from core import Identity, hooks, now, plugin_settings
+from core import Identity, hooks, plugin_settings
 from plugins.auth import accounts, tokens
 from plugins.auth.cookies import CookieNames, new_csrf_value, set_auth_cookies
 
@@ -34,17 +34,19 @@ def token_response(
         "session_end": session["expires_at"],
         "csrf": csrf_value,
     }
-    access, access_exp = tokens.issue(tokens.ACCESS, ttl=settings.access_token_ttl, extra=extra, **common)
-    refresh, refresh_exp = tokens.issue(
+    access, access_lifetime = tokens.issue(
+        tokens.ACCESS, ttl=settings.access_token_ttl, extra=extra, **common
+    )
+    refresh, refresh_lifetime = tokens.issue(
         tokens.REFRESH, ttl=settings.refresh_token_ttl, generation=generation, **common
     )
     body: dict[str, Any] = {}
     if "bearer" in settings.transports:
         body.update(access_token=access, refresh_token=refresh)
-    body.update(token_type="Bearer", expires_in=max(0, access_exp - int(now())), user=accounts.public(user))
+    body.update(token_type="Bearer", expires_in=access_lifetime, user=accounts.public(user))
     response = jsonify(body)
     response.status_code = status
     if use_cookies:
         names = CookieNames.for_settings(settings.cookie_secure)
-        set_auth_cookies(response, names, access, refresh, csrf_value, max(0, refresh_exp - int(now())))
+        set_auth_cookies(response, names, access, refresh, csrf_value, refresh_lifetime)
     return response

@@ -43,7 +43,7 @@ def keyring() -> KeyRing:
 
 def csrf_hash(value: str) -> str:
     """What a token carries of its CSRF value: enough to bind it, useless to forge it."""
-    return hashlib.sha256(value.encode()).hexdigest()[:32]
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def issue(
@@ -57,7 +57,9 @@ def issue(
     csrf: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> tuple[str, int]:
-    """A signed token and its ``exp``; never valid past the session's absolute end."""
+    """A signed token and how many seconds it lives (``exp - iat``); never valid past the
+    session's absolute end. The lifetime comes from the token's own claims, so a body's
+    ``expires_in`` is exactly the TTL even when a second boundary passes meanwhile."""
     issued = int(time.time())
     expires = int(min(issued + ttl, session_end))
     claims: dict[str, Any] = dict(extra or {})
@@ -77,7 +79,7 @@ def issue(
         claims["csrf"] = csrf_hash(csrf)
     ring = keyring()
     token = jwt.encode(claims, ring.current, algorithm=ALGORITHM, headers={"kid": ring.current_kid})
-    return token, expires
+    return token, max(0, expires - issued)
 
 
 def refused(message: str, code: str = "unauthorized") -> ApiError:

@@ -210,6 +210,14 @@ def test_cookie_unsafe_request_with_the_right_csrf_header_passes(browser):
     assert browser.get(PROBE).status_code == 401
 
 
+def test_a_non_ascii_csrf_header_or_cookie_is_403_not_an_error(browser):
+    signup(browser)
+    assert_error(logout_cookie(browser, headers={"X-CSRF-Token": "\u00e9t\u00e9"}), 403, "csrf_failed")
+    right = csrf_headers(browser)
+    browser.set_cookie(CSRF, "\u00e9t\u00e9")
+    assert_error(logout_cookie(browser, headers=right), 403, "csrf_failed")
+
+
 def test_a_csrf_cookie_and_header_chosen_by_an_attacker_are_refused(browser):
     # Double submit alone is beaten by cookie injection: the value must be the token's own.
     signup(browser)
