@@ -56,6 +56,14 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.config["MAX_CONTENT_LENGTH"] = security.max_body_bytes
     allowed_origins = {origin_of(settings.site.url)} | {origin_of(o) for o in security.cors_origins}
     if security.cors_origins:
+        # Registered before flask-cors, so it runs after it (Flask runs these in reverse).
+        @app.after_request
+        def _vary_on_origin(response: Response) -> Response:
+            # Answers differ by Origin even where they carry no CORS headers: tell caches.
+            if "origin" not in response.headers.get("Vary", "").lower():
+                response.headers.add("Vary", "Origin")
+            return response
+
         CORS(
             app,
             origins=[origin_of(o) for o in security.cors_origins],
@@ -64,6 +72,9 @@ def init_app(app: Flask, settings: Settings) -> None:
             expose_headers=CORS_EXPOSE_HEADERS,
             methods=CORS_METHODS,
             max_age=600,
+            # flask-cors would otherwise answer a request without Origin (curl, same-origin
+            # GET) with the first configured origin: CORS headers belong to the origins asking.
+            always_send=False,
         )
     site_host = urlsplit(settings.site.url).netloc
 

@@ -12,7 +12,15 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, redirect, request, send_file
 
-from core import ApiError, Identity, current_identity, permission_allowed, plugin_settings, unauthorized
+from core import (
+    ApiError,
+    Identity,
+    current_identity,
+    endpoint,
+    permission_allowed,
+    plugin_settings,
+    unauthorized,
+)
 
 #: Action name asked of ``permission_allowed`` for a file read.
 READ = "content.read"
@@ -57,24 +65,38 @@ def rule_opinion(identity: Identity | None, resource: str) -> bool | None:
     return identity is not None and all(identity.has_roles(*rule.roles) for rule in matching)
 
 
-def _visitor() -> Identity | None:
-    """The identity, or None; an expired or revoked cookie counts as no session for a page."""
+def _visitor() -> tuple[Identity | None, ApiError | None]:
+    """The identity, or None and the 401 to give a client that is not a browser page: plain
+    ``unauthorized`` without credentials, the token's own error (``token_expired``, …) with bad
+    ones. A page is sent to the login form either way."""
     try:
-        return current_identity()
+        identity = current_identity()
     except ApiError as error:
         if error.status == 401:
-            return None
+            return None, error
         raise
+    return identity, (None if identity is not None else unauthorized())
 
 
+@endpoint(
+    responses={
+        302: "a page request (Accept: text/html) without a valid session: to the login form with ?next=",
+        304: "not modified since the ETag or Last-Modified the client holds",
+        308: "a directory named without its trailing slash: to the slash form",
+        401: "no valid session (token_expired, token_revoked, … for a bad token)",
+        403: "the account lacks a role this file requires",
+        404: "no such file inside the root",
+    }
+)
 def serve(path: str) -> Response:
+    """A members-only file (a directory's index.html) from the protected root."""
     settings = plugin_settings("content")
-    identity = _visitor()
-    if identity is None:
+    identity, refusal = _visitor()
+    if refusal is not None:
         if "text/html" in request.headers.get("Accept", ""):
             query = urlencode({"next": request.full_path.rstrip("?")})
             return redirect(f"{settings.login_url}?{query}", code=302)
-        raise unauthorized()
+        raise refusal
     root = Path(settings.root)
     found = resolve(root, path)
     if found is None:

@@ -325,6 +325,17 @@ def test_other_origins_get_no_cors_headers(site_app, origin):
         assert not [name for name, _ in response.headers if name.lower().startswith("access-control-")]
 
 
+def test_a_request_without_origin_gets_no_cors_headers_but_vary(site_app):
+    # curl, a same-origin GET: nobody asked, so no origin is named; caches still learn that
+    # the answer depends on Origin, so they never hand this one to an allowed origin.
+    response = site_app.test_client().get("/api/hello")
+    assert not [name for name, _ in response.headers if name.lower().startswith("access-control-")]
+    assert response.headers.getlist("Vary") == ["Origin"]
+    allowed = site_app.test_client().get("/api/hello", headers={"Origin": FRONTEND})
+    assert allowed.headers["Access-Control-Allow-Origin"] == FRONTEND
+    assert allowed.headers.getlist("Vary") == ["Origin"]
+
+
 def test_no_cors_headers_when_no_origin_is_configured(client):
     response = client.get("/api/hello", headers={"Origin": FRONTEND})
     assert "Access-Control-Allow-Origin" not in response.headers

@@ -145,6 +145,15 @@ def test_custom_url_prefix_serves_the_files(make_content_app):
     assert client.get("/members/guide.html", headers=alice.headers).status_code == 404
 
 
+def test_the_openapi_document_lists_the_files_route_with_its_answers(make_content_app):
+    # "every route of every enabled plugin", under the configured prefix.
+    document = make_content_app({"url_prefix": "/club"}).test_client().get("/api/openapi.json").get_json()
+    for path in ("/club/", "/club/{path}"):
+        answers = document["paths"][path]["get"]["responses"]
+        assert {"200", "302", "304", "401", "403", "404"} <= set(answers), path
+    assert not [path for path in document["paths"] if path.startswith("/members")]
+
+
 # -------------------------------------------------------------------------------------------------
 # who may read: Bearer, cookie; everybody else is 401 or sent to the login page
 # -------------------------------------------------------------------------------------------------
@@ -203,7 +212,9 @@ def test_bad_bearer_token_is_refused(client):
 def test_logged_out_token_no_longer_reads_files(client, alice):
     assert client.post("/api/auth/logout", headers=alice.headers).status_code == 204
     response = client.get("/members/guide.html", headers=alice.headers)
-    assert response.status_code == 401
+    # The same refusal as the API gives that token, so a client knows to log in again.
+    assert_error(response, 401, "token_revoked")
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
     assert "<title>guide</title>" not in response.get_data(as_text=True)
 
 
@@ -242,5 +253,6 @@ def test_revoked_cookie_of_an_api_client_is_401(app):
     browser.post("/api/auth/logout", headers={"X-CSRF-Token": csrf})
     browser.set_cookie(ACCESS_COOKIE, access, secure=True)  # a stale copy of the cookie
     response = browser.get("/members/guide.html", headers={"Accept": "application/json"})
-    assert response.status_code == 401
+    assert_error(response, 401, "token_revoked")
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
     assert alice.username  # the account exists; only its session is gone
