@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import AppGroup
 
@@ -86,11 +88,15 @@ def logout_all(name: str) -> None:
 
 @users.command("delete")
 @click.argument("name")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation on a terminal.")
 def delete(name: str, yes: bool) -> None:
-    """Delete NAME and every plugin's data of it."""
+    """Delete NAME and every plugin's data of it.
+
+    A person at a terminal is asked first; scripts (stdin not a terminal) are not, so
+    ``users delete NAME`` works unattended as the contract writes it.
+    """
     user = _user(name)
-    if not yes:
+    if not yes and sys.stdin is not None and sys.stdin.isatty():
         click.confirm(f"delete {user['username']} and all their data?", abort=True)
     with transaction():
         hooks().user_deleted(user_id=user["id"])

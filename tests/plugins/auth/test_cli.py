@@ -103,17 +103,19 @@ def test_users_logout_all_revokes_every_session(app, client):
 
 def test_users_delete_removes_the_account_and_its_tokens(app, client):
     account = signup(client, "alice")
-    result = users(app, "delete", "alice", input="y\n")
+    result = users(app, "delete", "alice")
     assert result.exit_code == 0, result.output
     assert_error(login(client, "alice"), 401, "invalid_credentials")
     assert_token_refused(probe(client, account.access), "token_revoked")
 
 
 def test_users_delete_of_an_unknown_user_fails(app):
-    assert users(app, "delete", "nobody", input="y\n").exit_code != 0
+    assert users(app, "delete", "nobody").exit_code != 0
 
 
-def test_the_real_flask_command_creates_and_lists_users(tmp_path):
+@pytest.fixture
+def flask_command(tmp_path):
+    """Runs the real ``flask --app core`` in a subprocess on a fresh SQLite file."""
     env = {
         **os.environ,
         "ANNEX_CONFIG": str(tmp_path / "absent-is-fine.toml"),
@@ -124,19 +126,47 @@ def test_the_real_flask_command_creates_and_lists_users(tmp_path):
     }
     (tmp_path / "absent-is-fine.toml").write_text("[site]\nstatic_dir = ''\n")
 
-    def flask(*args):
+    def flask(*args, stdin=subprocess.DEVNULL):
         return subprocess.run(
             [str(BIN / "flask"), "--app", "core", *args],
             cwd=ROOT,
             env=env,
+            stdin=stdin,
             capture_output=True,
             text=True,
             timeout=60,
             check=False,
         )
 
-    created = flask("users", "create", "erin", "--email", "erin@example.com", "--password", PASSWORD)
+    return flask
+
+
+def test_the_real_flask_command_creates_and_lists_users(flask_command):
+    created = flask_command("users", "create", "erin", "--email", "erin@example.com", "--password", PASSWORD)
     assert created.returncode == 0, created.stderr
-    listed = flask("users", "list")
+    listed = flask_command("users", "list")
     assert listed.returncode == 0, listed.stderr
     assert "erin" in listed.stdout and "erin@example.com" in listed.stdout
+
+
+def test_users_delete_asks_at_a_terminal_and_not_in_a_script(flask_command):
+    created = flask_command("users", "create", "erin", "--email", "erin@example.com", "--password", PASSWORD)
+    assert created.returncode == 0, created.stderr
+
+    # A person at a terminal who answers "n" keeps the account.
+    controller, terminal = os.openpty()
+    try:
+        os.write(controller, b"n\n")
+        declined = flask_command("users", "delete", "erin", stdin=terminal)
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert declined.returncode == 1
+    assert "delete erin and all their data?" in declined.stdout
+    assert "erin@example.com" in flask_command("users", "list").stdout
+
+    # A script (stdin not a terminal) runs `users delete NAME` as the contract writes it.
+    deleted = flask_command("users", "delete", "erin")
+    assert deleted.returncode == 0, deleted.stderr
+    assert "deleted erin" in deleted.stdout
+    assert "erin@example.com" not in flask_command("users", "list").stdout
