@@ -471,6 +471,17 @@ function buildClient(initial) {
     api,
 
     /**
+     * Whether this browser seems to hold a session, without asking the server: the readable
+     * CSRF cookie (cookie transport) or kept tokens (bearer). A hint for what to show, such as
+     * the navigation's links; a session revoked elsewhere still looks held until a request
+     * fails, so call {@link me} where it matters.
+     * @returns {boolean}
+     */
+    hasSession() {
+      return config.transport === 'cookie' ? csrfToken() !== null : Boolean(tokens()?.access);
+    },
+
+    /**
      * Create an account; the new user is logged in.
      * @param {{username: string, email: string, password: string}} account
      * @returns {Promise<User>}
@@ -724,6 +735,7 @@ export default annex;
 export const configure = (options) => annex.configure(options);
 export const {
   api,
+  hasSession,
   register,
   login,
   logout,

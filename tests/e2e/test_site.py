@@ -57,6 +57,25 @@ def field_error(page: Any, field_id: str) -> Any:
     return page.locator(f"#{field_id}-error")
 
 
+def expect_nav(page: Any, signed_in: bool) -> None:
+    """The header's links: Account for a member; Log in and Register for a visitor."""
+    nav = page.locator("header nav")
+
+    def link(href: str) -> Any:
+        return nav.locator(f'a[href="{href}"]')
+
+    for href in ("/", "/members/"):
+        expect(link(href)).to_be_visible()
+    shown, gone = ["/account.html"], ["/login.html", "/register.html"]
+    if not signed_in:
+        shown, gone = gone, shown
+    for href in shown:
+        expect(link(href)).to_be_visible()
+    for href in gone:
+        expect(link(href)).to_have_count(1)  # still in the page, for visitors without JavaScript
+        expect(link(href)).to_be_hidden()
+
+
 def test_a_visitor_uses_the_whole_site(
     make_server: Callable[..., Server], new_context: Callable[..., Any], screenshot: Callable[..., Path]
 ) -> None:
@@ -68,6 +87,7 @@ def test_a_visitor_uses_the_whole_site(
     # Home page, not logged in.
     page.goto(f"{server.url}/")
     expect(page.get_by_text("You are not logged in.")).to_be_visible()
+    expect_nav(page, signed_in=False)
     screenshot(page, "home-anonymous")
 
     # Register: a common password is refused next to its field, then the account is created.
@@ -86,7 +106,8 @@ def test_a_visitor_uses_the_whole_site(
     names = {cookie["name"] for cookie in context.cookies()}
     assert {"__Host-annex_access", "__Secure-annex_refresh", "__Host-annex_csrf"} <= names
 
-    # The account page shows the profile.
+    # The account page shows the profile; the header offers Account, not Log in.
+    expect_nav(page, signed_in=True)
     expect(page.locator("#p-name")).to_have_text("alice")
     expect(page.locator("#p-email")).to_have_text(EMAIL)
     expect(page.locator("#p-verified")).to_have_text("not confirmed")
@@ -190,6 +211,7 @@ def test_a_visitor_uses_the_whole_site(
     page.get_by_role("button", name="Log out", exact=True).click()
     page.wait_for_url(f"{server.url}/login.html")
     assert not {c["name"] for c in context.cookies()} & names
+    expect_nav(page, signed_in=False)
     page.goto(f"{server.url}/members/")
     assert page.url == f"{server.url}/login.html?next=%2Fmembers%2F"
     screenshot(page, "login-with-next")

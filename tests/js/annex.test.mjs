@@ -224,6 +224,31 @@ describe('events', () => {
   });
 });
 
+describe('hasSession', () => {
+  it('follows the CSRF cookie with the cookie transport, without a request', () => {
+    const server = fakeServer({});
+    let cookies = 'theme=dark';
+    const client = cookieClient(server, { cookies: () => cookies });
+    assert.equal(client.hasSession(), false);
+    cookies = 'theme=dark; annex_csrf=value';
+    assert.equal(client.hasSession(), true);
+    assert.equal(server.calls.length, 0);
+  });
+
+  it('follows the kept tokens with the bearer transport', async () => {
+    const server = fakeServer({
+      'POST /api/auth/login': () => json(200, { access_token: 'a1', refresh_token: 'r1', user: { id: 1 } }),
+      'POST /api/auth/logout': () => new Response(null, { status: 204 }),
+    });
+    const client = createClient({ baseUrl: 'https://api.example.test', fetch: server.fetch, locks: null, events: null });
+    assert.equal(client.hasSession(), false);
+    await client.login('alice', 'pw');
+    assert.equal(client.hasSession(), true);
+    await client.logout();
+    assert.equal(client.hasSession(), false);
+  });
+});
+
 describe('bearer transport', () => {
   it('keeps the tokens, sends Authorization and refreshes with the body', async () => {
     let access = 'a1';
