@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from werkzeug.routing import IntegerConverter, Map
 
 #: The largest integer a path may carry. Ids are 64-bit in the database; a bigger number would
@@ -14,8 +12,15 @@ MAX_PATH_INT = 2**63 - 1
 class Int64Converter(IntegerConverter):
     """``<int:…>`` limited to 0 … 2**63 - 1: a bigger number does not match the rule (404)."""
 
-    def __init__(self, map: Map, *args: Any, max: int | None = MAX_PATH_INT, **kwargs: Any) -> None:
-        super().__init__(map, *args, max=max, **kwargs)
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = MAX_PATH_INT,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 class AnnexMap(Map):

@@ -8,7 +8,6 @@ limit the request met; a request over a limit is ``429 rate_limited`` with ``Ret
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import math
 import time
@@ -25,25 +24,11 @@ from core.ratelimit_storage import DatabaseStorage
 
 log = logging.getLogger("annex.ratelimit")
 
-#: Key parts longer than this are counted under their hash: a key may hold client input of any
-#: length (a login name), and the database storage keeps whole keys in a ``VARCHAR(255)``.
-MAX_KEY_PART = 64
-
 
 @functools.lru_cache(maxsize=256)
 def parse_limit(text: str) -> limits.RateLimitItem:
     """``"5/minute"`` → a RateLimitItem (cached: limits are few and parsed on every request)."""
     return limits.parse(text)
-
-
-def _compact(key: tuple[str, ...]) -> tuple[str, ...]:
-    """``key`` with every over-long part replaced by ``#`` + its SHA-256 (65 characters, so a
-    hashed part never equals a part kept as it is)."""
-    return tuple(part if len(part) <= MAX_KEY_PART else "#" + _sha256(part) for part in map(str, key))
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Limiter:
@@ -89,7 +74,6 @@ class Limiter:
             return True
         item = parse_limit(limit)
         strategy = self._strategy(name)
-        key = _compact(key)
         try:
             allowed = strategy.hit(item, name, *key)
             stats = strategy.get_window_stats(item, name, *key)
@@ -104,7 +88,6 @@ class Limiter:
             return True
         item = parse_limit(limit)
         strategy = self._strategy(name)
-        key = _compact(key)
         try:
             allowed = strategy.test(item, name, *key)
             if not allowed:  # the response will report this limit
@@ -117,7 +100,7 @@ class Limiter:
     def clear(self, name: str, limit: str, *key: str) -> None:
         """Forget the hits counted for one key."""
         if self.enabled:
-            self._strategy(name).clear(parse_limit(limit), name, *_compact(key))
+            self._strategy(name).clear(parse_limit(limit), name, *key)
 
 
 def rate_limiter() -> Limiter:

@@ -8,6 +8,7 @@ restarts, with no extra service to run. The general per-IP limit stays in proces
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 
@@ -18,6 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 TABLE = "annex_ratelimits"
 #: Share of hits that also sweep expired counters out of the table.
 SWEEP_PROBABILITY = 0.01
+#: Length of the ``bucket`` column. A key may hold client input of any length (a login name).
+BUCKET_LENGTH = 255
 
 _INCR = text(
     f"INSERT INTO {TABLE} (bucket, hits, expires_at) VALUES (:bucket, :amount, :expires)"
@@ -33,8 +36,17 @@ def create_table(db) -> None:
     """Core's migration: the counters' table."""
     db.query(
         f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-        " bucket VARCHAR(255) PRIMARY KEY, hits INTEGER NOT NULL, expires_at FLOAT NOT NULL)"
+        f" bucket VARCHAR({BUCKET_LENGTH}) PRIMARY KEY, hits INTEGER NOT NULL, expires_at FLOAT NOT NULL)"
     )
+
+
+def bucket(key: str) -> str:
+    """``key`` as stored: as it is when it fits the column, else its start, ``#`` and its
+    SHA-256, exactly as long as the column (PostgreSQL refuses longer values)."""
+    if len(key) <= BUCKET_LENGTH:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{key[: BUCKET_LENGTH - len(digest) - 1]}#{digest}"
 
 
 class DatabaseStorage(Storage):
@@ -54,7 +66,7 @@ class DatabaseStorage(Storage):
         now = time.time()
         with self.engine.begin() as conn:
             hits = conn.execute(
-                _INCR, {"bucket": key, "amount": amount, "expires": now + expiry, "now": now}
+                _INCR, {"bucket": bucket(key), "amount": amount, "expires": now + expiry, "now": now}
             ).scalar()
             if random.random() < SWEEP_PROBABILITY:
                 conn.execute(text(f"DELETE FROM {TABLE} WHERE expires_at <= :now"), {"now": now})
@@ -62,7 +74,7 @@ class DatabaseStorage(Storage):
 
     def _row(self, key: str) -> tuple[int, float] | None:
         with self.engine.connect() as conn:
-            row = conn.execute(_GET, {"bucket": key, "now": time.time()}).first()
+            row = conn.execute(_GET, {"bucket": bucket(key), "now": time.time()}).first()
         return (int(row[0]), float(row[1])) if row is not None else None
 
     def get(self, key: str) -> int:
@@ -87,4 +99,4 @@ class DatabaseStorage(Storage):
 
     def clear(self, key: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(text(f"DELETE FROM {TABLE} WHERE bucket = :bucket"), {"bucket": key})
+            conn.execute(text(f"DELETE FROM {TABLE} WHERE bucket = :bucket"), {"bucket": bucket(key)})

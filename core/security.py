@@ -56,14 +56,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.config["MAX_CONTENT_LENGTH"] = security.max_body_bytes
     allowed_origins = {origin_of(settings.site.url)} | {origin_of(o) for o in security.cors_origins}
     if security.cors_origins:
-        # Registered before flask-cors, so it runs after it (Flask runs these in reverse).
-        @app.after_request
-        def _vary_on_origin(response: Response) -> Response:
-            # Answers differ by Origin even where they carry no CORS headers: tell caches.
-            if "origin" not in response.headers.get("Vary", "").lower():
-                response.headers.add("Vary", "Origin")
-            return response
-
         CORS(
             app,
             origins=[origin_of(o) for o in security.cors_origins],
@@ -75,6 +67,7 @@ def init_app(app: Flask, settings: Settings) -> None:
             # flask-cors would otherwise answer a request without Origin (curl, same-origin
             # GET) with the first configured origin: CORS headers belong to the origins asking.
             always_send=False,
+            vary_header=False,  # _security_headers sends Vary: Origin on every answer instead
         )
     site_host = urlsplit(settings.site.url).netloc
 
@@ -96,6 +89,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         return None
 
     non_json_csp = security.content_security_policy
+    vary_on_origin = bool(security.cors_origins)
     site_origin = origin_of(settings.site.url)
 
     @app.after_request
@@ -106,6 +100,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         # One pass over what the view set (werkzeug's lookups raise and catch a
         # BadRequestKeyError per absent header, which costs more than this whole hook).
         content_type = csp = cache_control = None
+        vary = ""
         for key, value in headers:
             name = key.lower()
             if name == "content-type":
@@ -114,7 +109,12 @@ def init_app(app: Flask, settings: Settings) -> None:
                 csp = value
             elif name == "cache-control":
                 cache_control = value
+            elif name == "vary":
+                vary += value.lower()
         added = list(FIXED_HEADERS)  # set by nobody else: appending is enough
+        if vary_on_origin and "origin" not in vary:
+            # With CORS, answers differ by Origin even where they carry no CORS headers.
+            added.append(("Vary", "Origin"))
         policy = JSON_CSP if _is_json(content_type) else non_json_csp
         if csp is None:
             added.append(("Content-Security-Policy", policy))
