@@ -34,6 +34,9 @@ const LOCK_PREFIX = 'annex:refresh:';
 const REFRESHED_KEY = 'annex:refreshed-at:';
 const LOGOUT_KEY = 'annex:logout:';
 const TOKENS_KEY = 'annex:tokens:';
+// Same-origin marker of the last refresh: another tab's localStorage write may reach this tab
+// only after the Web Lock has passed to it, while cookies are read synchronously from the browser.
+const REFRESHED_COOKIE = 'annex_refreshed_at';
 
 /**
  * What every failed call rejects with.
@@ -248,6 +251,11 @@ function buildClient(initial) {
       events: 'events' in merged ? merged.events : hasWindow ? window : null,
       fetch: merged.fetch || ((...args) => globalThis.fetch(...args)),
       cookies: merged.cookies || (() => (typeof document !== 'undefined' ? document.cookie : '')),
+      setCookie:
+        merged.setCookie ||
+        ((cookie) => {
+          if (typeof document !== 'undefined') document.cookie = cookie;
+        }),
     });
     if (!['cookie', 'bearer'].includes(config.transport)) {
       throw new TypeError(`annex: transport must be "cookie" or "bearer", not ${config.transport}`);
@@ -312,7 +320,16 @@ function buildClient(initial) {
   }
 
   function refreshedAt() {
-    return Math.max(lastRefreshAt, Number(storageGet(REFRESHED_KEY)) || 0);
+    const marker = config.transport === 'cookie' ? Number(readCookie(config.cookies(), REFRESHED_COOKIE)) : 0;
+    return Math.max(lastRefreshAt, Number(storageGet(REFRESHED_KEY)) || 0, marker || 0);
+  }
+
+  function markRefreshed(at) {
+    lastRefreshAt = at;
+    storageSet(REFRESHED_KEY, String(at));
+    if (config.transport !== 'cookie' || config.origin !== pageOrigin()) return;
+    const secure = hasWindow && window.location?.protocol === 'https:' ? '; Secure' : '';
+    config.setCookie(`${REFRESHED_COOKIE}=${at}; Path=/; Max-Age=86400; SameSite=Strict${secure}`);
   }
 
   function sessionEnded(reason) {
@@ -400,7 +417,9 @@ function buildClient(initial) {
   function refreshOnce(since) {
     if (!inflight) {
       inflight = withLock(async () => {
-        if (refreshedAt() > since) return; // another tab (or an earlier call) refreshed meanwhile
+        // Another tab (or an earlier call) refreshed since the request started: only retry. A
+        // refresh in the very millisecond the request started already set the cookies it sent.
+        if (refreshedAt() >= since) return;
         await doRefresh();
       }).finally(() => {
         inflight = null;
@@ -428,8 +447,7 @@ function buildClient(initial) {
       if (error instanceof AnnexError && error.status === 401) sessionEnded(error.code);
       throw error;
     }
-    lastRefreshAt = Date.now();
-    storageSet(REFRESHED_KEY, String(lastRefreshAt));
+    markRefreshed(Date.now());
   }
 
   /**

@@ -132,6 +132,26 @@ describe('refresh on token_expired', () => {
     assert.equal(server.count('POST', '/api/auth/refresh'), 1);
   });
 
+  it('refreshes once across tabs whose storage has not caught up yet (the cookie marker)', async () => {
+    // Another tab's localStorage write may arrive after the Web Lock did; cookies are shared at once.
+    const server = expiringServer();
+    const jar = new Map([['__Host-annex_csrf', 'csrf%2Dvalue']]);
+    const shared = {
+      locks: fakeLocks(),
+      cookies: () => [...jar].map(([name, value]) => `${name}=${value}`).join('; '),
+      setCookie: (cookie) => {
+        const [pair] = cookie.split(';');
+        const index = pair.indexOf('=');
+        jar.set(pair.slice(0, index), pair.slice(index + 1));
+      },
+    };
+    const tabs = [cookieClient(server, { ...shared, storage: fakeStorage() }), cookieClient(server, { ...shared, storage: fakeStorage() })];
+    const results = await Promise.all(tabs.flatMap((tab) => [tab.me(), tab.sessions()]));
+    assert.equal(results.length, 4);
+    assert.equal(server.count('POST', '/api/auth/refresh'), 1);
+    assert.ok(Number(jar.get('annex_refreshed_at')) > 0);
+  });
+
   it('refreshes again for a request sent after the last refresh', async () => {
     let expiredNow = true;
     const server = fakeServer({
