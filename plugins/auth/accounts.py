@@ -8,8 +8,16 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import ApiError, get_db, now, rfc3339, transaction
+from core import SQL, ApiError, get_db, now, rfc3339, transaction
 from plugins.auth.schema import events, sessions, tokens, users
+
+# PostgreSQL row locks on the account; SQLite's BEGIN IMMEDIATE already holds the whole database.
+_LOCK = {
+    (True, False): SQL("SELECT 1 FROM auth_users WHERE id = :id FOR SHARE"),
+    (True, True): SQL("SELECT 1 FROM auth_users WHERE id = :id FOR UPDATE"),
+    (False, False): SQL("SELECT 1 FROM auth_users WHERE id = :id"),
+    (False, True): SQL("SELECT 1 FROM auth_users WHERE id = :id"),
+}
 
 
 def taken(field: str) -> ApiError:
@@ -43,6 +51,23 @@ def create(username: str, email: str, password_hash: str, roles: list[str]) -> d
     except IntegrityError:
         raise conflict(username, email) or taken("username") from None
     return get(user_id)
+
+
+def lock(user_id: int, exclusive: bool = False) -> bool:
+    """Order this write transaction against every other one that locks the account; False when
+    the account is gone (deleted before this transaction could lock it).
+
+    Call it first inside ``transaction()``, before any other lock, so no two transactions wait
+    for each other. Shared (``FOR SHARE``): writes of the user's rows (sessions, activity, other
+    plugins' data through the ``hold_account`` hook) run side by side but never beside a change
+    of the account row itself. Exclusive (``FOR UPDATE``): the account delete, which waits for
+    every shared holder to commit and makes later ones find the account gone. On SQLite the
+    transaction's ``BEGIN IMMEDIATE`` serialises all writers, so only the existence check is left.
+    """
+    db = get_db()
+    if not db.in_transaction:
+        raise RuntimeError("accounts.lock() belongs inside transaction()")
+    return _LOCK[db.is_postgres, exclusive].scalar(id=user_id) is not None
 
 
 def _one(statement: Any) -> dict[str, Any] | None:
