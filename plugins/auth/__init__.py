@@ -6,7 +6,7 @@ Built only on core's public API and hooks, as a third-party plugin would be.
 from __future__ import annotations
 
 from core import hookimpl
-from plugins.auth import accounts, activity, mail, passwords, sessions
+from plugins.auth import accounts, activity, guard, mail, sessions
 from plugins.auth.account_views import bp as account_bp
 from plugins.auth.cli import users
 from plugins.auth.identify import identify
@@ -42,12 +42,11 @@ def identify_request(request):
 
 @hookimpl
 def verify_password(user_id, password):
-    from core import plugin_settings
-
+    """Counted like every password check: a wrong one spends the account's login budget."""
     user = accounts.get(user_id)
     if user is None:
         return None
-    return passwords.check_password(password, user["password_hash"], plugin_settings("auth").password_pepper)
+    return guard.check(user, password)
 
 
 @hookimpl

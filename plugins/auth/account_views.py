@@ -8,13 +8,13 @@ from flask import Blueprint
 
 from core import ApiError, current_identity, endpoint, hooks, transaction
 from plugins.auth.bodies import Password
-from plugins.auth.views import invalid_credentials, me, no_content, verify
+from plugins.auth.views import RECHECK_LIMITED, invalid_credentials, me, no_content, verify
 
 bp = Blueprint("auth_account", __name__, url_prefix="/api/user")
 
 
 @bp.delete("")
-@endpoint(body=Password, auth=True, status=204)
+@endpoint(body=Password, auth=True, status=204, responses={401: "invalid_credentials", 429: RECHECK_LIMITED})
 def delete_account(body: Password):
     """Delete the account and, through ``user_deleted``, every plugin's data of it."""
     user = me()

@@ -17,11 +17,11 @@ warnings.filterwarnings("ignore", message='Field name "register"', category=User
 class Limits(Section):
     """``[plugins.auth.limits]``: rate limits of the auth routes (``limits`` notation)."""
 
-    #: Login attempts per (client IP, username).
+    #: Login attempts per (client IP, account): an account's username and email share one count.
     login: str = "5/minute"
     #: Login attempts per client IP.
     login_ip: str = "30/minute"
-    #: Failed logins per account, from any IP.
+    #: Wrong passwords per account, from any IP: at login and every route that asks for it again.
     login_account_failures: str = "100/hour"
     #: Registrations per client IP.
     register: str = "10/hour"
@@ -31,6 +31,11 @@ class Limits(Section):
     password_reset: str = "5/hour"
     #: Password-reset requests per email address.
     password_reset_account: str = "3/hour"
+    #: Password checks per session of a signed-in user (password change, logout-all, ending
+    #: another session, account delete); wrong ones also count in ``login_account_failures``.
+    password_check: str = "5/minute"
+    #: Verification mails per account.
+    verify_email_account: str = "3/hour"
 
 
 class Settings(Section):

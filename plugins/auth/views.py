@@ -16,13 +16,11 @@ from core import (
     field_error,
     hooks,
     plugin_settings,
-    rate_limited,
-    rate_limiter,
     rfc3339,
     unauthorized,
     unavailable,
 )
-from plugins.auth import accounts, activity, mail, onetime, passwords, sessions, tokens
+from plugins.auth import accounts, activity, guard, mail, onetime, passwords, sessions, tokens
 from plugins.auth.bodies import (
     ChangePassword,
     Login,
@@ -50,13 +48,20 @@ def limit(name: str) -> Any:
     return lambda: getattr(settings().limits, name)
 
 
-def _ip_and_login(data: Any) -> tuple[str, ...]:
-    login = data.get("username") if isinstance(data, dict) else None
-    return client_ip(), str(login or "").lower()
+def _ip_and_account(user: dict[str, Any] | None, login: str) -> tuple[str, ...]:
+    """The ``login`` limit's key: the account, whichever of its names was typed (username and
+    email share one budget); an unknown login is counted under its normalised text."""
+    if user is not None:
+        return client_ip(), "account", str(user["id"])
+    return client_ip(), "login", login.lower()
 
 
 def cookie_names() -> CookieNames:
     return CookieNames.for_settings(settings().cookie_secure)
+
+
+#: OpenAPI's words for the 429 of a route that asks for the password again.
+RECHECK_LIMITED = "too many password checks for this session or account; see Retry-After"
 
 
 def invalid_credentials() -> ApiError:
@@ -76,7 +81,9 @@ def password_hash(password: str) -> str:
 
 
 def verify(user: dict[str, Any], password: str) -> bool:
-    return passwords.check_password(password, user["password_hash"], settings().password_pepper)
+    """Re-authentication of the signed-in user: limited per session, failures counted per
+    account with login's (see ``guard``); ``429`` once either is spent."""
+    return guard.reauthenticate(user, password)
 
 
 def new_session(user: dict[str, Any]) -> dict[str, Any]:
@@ -120,7 +127,6 @@ def register(body: Register):
     body=Login,
     responses={401: "invalid_credentials", 503: "the login limits cannot be counted right now"},
     rate_limits=[
-        RateLimit("login", limit("login"), key=_ip_and_login, fail_closed=True),
         RateLimit("login_ip", limit("login_ip"), fail_closed=True),
     ],
 )
@@ -128,19 +134,9 @@ def login(body: Login):
     """Log in with username or email and password; a new session starts."""
     s = settings()
     user = accounts.find_by_login(body.username)
-    failures_key = (
-        "login_account_failures",
-        s.limits.login_account_failures,
-        str(user["id"]) if user else "",
-    )
-    if user is not None and not rate_limiter().test(*failures_key, fail_closed=True):
-        raise rate_limited()
-    # An unknown user costs one hash check too: both failures take as long.
-    stored = user["password_hash"] if user else passwords.dummy_hash(s.bcrypt_rounds)
-    if not passwords.check_password(body.password, stored, s.password_pepper) or user is None:
-        if user is not None:
-            rate_limiter().hit(*failures_key, fail_closed=True)
-            activity.record(user["id"], "login_failed")
+    # Counted here, not by the decorator: the key is the account this one lookup found.
+    check_rate_limit("login", s.limits.login, *_ip_and_account(user, body.username), fail_closed=True)
+    if not guard.check(user, body.password) or user is None:
         raise invalid_credentials()
     if passwords.cost_of(user["password_hash"]) < s.bcrypt_rounds:  # never weaken a stored hash
         accounts.set_password_hash(user["id"], password_hash(body.password))
@@ -213,7 +209,7 @@ def _logout_claims(refresh_token: str | None) -> dict[str, Any]:
 
 
 @bp.post("/logout-all")
-@endpoint(body=Password, auth=True, status=204, responses={401: "invalid_credentials"})
+@endpoint(body=Password, auth=True, status=204, responses={401: "invalid_credentials", 429: RECHECK_LIMITED})
 def logout_all(body: Password):
     """End every session of the user (asks for the password again)."""
     user = me()
@@ -250,7 +246,7 @@ def list_sessions():
     body_optional=True,
     auth=True,
     status=204,
-    responses={404: "no such session of yours"},
+    responses={401: "invalid_credentials", 404: "no such session of yours", 429: RECHECK_LIMITED},
 )
 def delete_session(session_id: int, body: OptionalPassword):
     """End one session: this one freely, any other with the password."""
@@ -282,7 +278,9 @@ def list_activity():
 
 
 @bp.post("/password")
-@endpoint(body=ChangePassword, auth=True, status=204)
+@endpoint(
+    body=ChangePassword, auth=True, status=204, responses={401: "invalid_credentials", 429: RECHECK_LIMITED}
+)
 def change_password(body: ChangePassword):
     """Change the password; every other session ends, this one stays."""
     user = me()
@@ -330,10 +328,15 @@ def confirm_password_reset(body: ResetConfirm):
 
 
 @bp.post("/verify-email")
-@endpoint(auth=True, status=202, responses={503: "the message could not be sent"})
+@endpoint(
+    auth=True,
+    status=202,
+    responses={429: "too many messages for this account", 503: "the message could not be sent"},
+)
 def request_email_verification():
-    """Mail a link that confirms the account's address."""
+    """Mail a link that confirms the account's address (a few an hour: an inbox is not flooded)."""
     user = me()
+    check_rate_limit("verify_email_account", settings().limits.verify_email_account, str(user["id"]))
     if not mail.verification_message(user["email"], onetime.create(user["id"], onetime.VERIFY)):
         raise unavailable("the message could not be sent; try again later", retry_after=60)
     return {"status": "accepted"}, 202

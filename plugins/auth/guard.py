@@ -1,0 +1,52 @@
+"""Counted password checks: every place that checks an account's password shares one budget.
+
+Login, the routes that ask for the password again (password change, logout-all, ending another
+session, account delete) and the ``verify_password`` hook all check it here. A wrong password
+anywhere counts toward ``limits.login_account_failures`` of that account and is logged as
+``login_failed``; once the budget is spent they all answer ``429`` before computing a hash.
+Re-authentication of a signed-in user is also limited per session (``limits.password_check``),
+so a stolen session cannot guess at the budget's pace alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core import check_rate_limit, current_identity, plugin_settings, rate_limited, rate_limiter
+from plugins.auth import activity, passwords
+
+#: The per-account limit of failed password checks (named as login's, which it always was).
+FAILURES = "login_account_failures"
+#: The per-session limit of re-authentications.
+PER_SESSION = "password_check"
+
+
+def _failures(user: dict[str, Any]) -> tuple[str, str, str]:
+    return FAILURES, plugin_settings("auth").limits.login_account_failures, str(user["id"])
+
+
+def check(user: dict[str, Any] | None, password: str) -> bool:
+    """Whether ``password`` is ``user``'s. A wrong one counts against the account's budget.
+
+    ``user`` None (an unknown login) costs one hash check too, so both failures take as long.
+    Raises ``429 rate_limited`` while the account's budget is spent, without hashing.
+    """
+    s = plugin_settings("auth")
+    if user is not None and not rate_limiter().test(*_failures(user), fail_closed=True):
+        raise rate_limited()
+    stored = user["password_hash"] if user is not None else passwords.dummy_hash(s.bcrypt_rounds)
+    if passwords.check_password(password, stored, s.password_pepper) and user is not None:
+        return True
+    if user is not None:
+        rate_limiter().hit(*_failures(user), fail_closed=True)
+        activity.record(user["id"], "login_failed")
+    return False
+
+
+def reauthenticate(user: dict[str, Any], password: str) -> bool:
+    """``check`` for the signed-in ``user``, after counting the attempt against its session."""
+    identity = current_identity()
+    session = getattr(identity, "session_id", None)
+    key = ("session", str(session)) if session is not None else ("user", str(user["id"]))
+    check_rate_limit(PER_SESSION, plugin_settings("auth").limits.password_check, *key, fail_closed=True)
+    return check(user, password)
