@@ -3,6 +3,7 @@
 Plugins import only from here; everything below is the public API.
 """
 
+from core.accounts import hold_account as hold_account
 from core.api import Body as Body
 from core.api import RateLimit as RateLimit
 from core.api import endpoint as endpoint

@@ -242,6 +242,9 @@ def user_created(user: dict[str, Any]) -> None:
 def user_deleted(user_id: int) -> None:
     """Called when an account is deleted: drop every row of yours that names ``user_id``.
 
+    Every implementation runs in the delete's one transaction, after the account's owner has
+    held it exclusively (see ``hold_account``), so no write of the user can land afterwards.
+
     :param user_id: the deleted account's id.
     :return: nothing.
 
@@ -250,6 +253,31 @@ def user_deleted(user_id: int) -> None:
         @hookimpl
         def user_deleted(user_id):
             get_db()["hello_items"].delete(user_id=user_id)
+    """
+
+
+@hookspec(firstresult=True)
+def hold_account(user_id: int) -> bool | None:
+    """Keep the account ``user_id`` from being deleted until the current transaction ends.
+
+    Stops at first non-None result. Implemented by the plugin that owns accounts; every other
+    plugin calls ``core.hold_account(user_id)`` first thing inside the ``transaction()`` of a
+    write that stores rows naming the user, so the write and the account's deletion are
+    ordered: either the write commits first and ``user_deleted`` then drops its rows, or the
+    deletion commits first and the write is refused. The owner takes a shared lock on the
+    account inside the current transaction (its delete takes the exclusive one before calling
+    ``user_deleted``); on SQLite the transaction's write lock already orders them.
+
+    :param user_id: the account's id.
+    :return: True when the account exists and is held until the transaction ends, False when
+        it is gone (``core.hold_account`` then answers ``401 unauthorized``; an owner may raise
+        its own ``ApiError`` instead), None when this plugin does not own accounts.
+
+    Example::
+
+        @hookimpl
+        def hold_account(user_id):
+            return my_accounts.lock_shared(user_id)  # False once the account is gone
     """
 
 

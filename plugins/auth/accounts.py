@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import SQL, ApiError, get_db, now, rfc3339, transaction
+from core import SQL, ApiError, get_db, hooks, now, rfc3339, transaction
 from plugins.auth.schema import events, sessions, tokens, users
 
 # PostgreSQL row locks on the account; SQLite's BEGIN IMMEDIATE already holds the whole database.
@@ -127,6 +127,21 @@ def set_roles(user_id: int, roles: list[str]) -> None:
 
 def all_users() -> list[dict[str, Any]]:
     return [dict(row) for row in get_db().executable.execute(select(users).order_by(users.c.id)).mappings()]
+
+
+def delete_account(user_id: int) -> bool:
+    """Delete the account and every plugin's rows of it in one transaction (all go, or none);
+    False when it was already gone.
+
+    The exclusive lock comes first: it waits for every write holding the account (``lock``,
+    the ``hold_account`` hook) to commit, and every later one finds the account gone, so no row
+    of the user lands behind the ``user_deleted`` hooks.
+    """
+    with transaction():
+        if not lock(user_id, exclusive=True):
+            return False
+        hooks().user_deleted(user_id=user_id)
+    return True
 
 
 def delete_everything_of(user_id: int) -> None:

@@ -8,6 +8,7 @@ from flask import has_request_context, request
 from sqlalchemy import delete, insert, select
 
 from core import client_ip, get_db, now, rfc3339, transaction
+from plugins.auth import accounts
 from plugins.auth.schema import events
 
 #: Entries shown, and kept, per user.
@@ -24,6 +25,8 @@ def record(user_id: int, kind: str) -> None:
     assert kind in TYPES, kind
     ip, agent = (client_ip(), request.user_agent.string[:512]) if has_request_context() else (None, None)
     with transaction() as db:
+        if not accounts.lock(user_id):
+            return  # the account was deleted meanwhile: its log went with it
         result = db.executable.execute(
             insert(events).values(user_id=user_id, type=kind, at=now(), ip=ip, user_agent=agent)
         )

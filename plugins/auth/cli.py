@@ -7,7 +7,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from core import hooks, plugin_settings, transaction
+from core import hooks, plugin_settings
 from plugins.auth import accounts, passwords, sessions
 from plugins.auth.bodies import USERNAME, check_email
 
@@ -98,6 +98,6 @@ def delete(name: str, yes: bool) -> None:
     user = _user(name)
     if not yes and sys.stdin is not None and sys.stdin.isatty():
         click.confirm(f"delete {user['username']} and all their data?", abort=True)
-    with transaction():
-        hooks().user_deleted(user_id=user["id"])
+    if not accounts.delete_account(user["id"]):
+        raise click.ClickException(f"no user {name}")
     click.echo(f"deleted {user['username']}")

@@ -8,6 +8,7 @@ import secrets
 from sqlalchemy import insert, select, update
 
 from core import ApiError, get_db, now, transaction
+from plugins.auth import accounts
 from plugins.auth.schema import tokens
 
 #: Seconds a reset or verification link works.
@@ -25,9 +26,13 @@ def invalid() -> ApiError:
 
 
 def create(user_id: int, kind: str) -> str:
+    """A new token of ``kind`` for ``user_id``. Of an account deleted meanwhile nothing is
+    stored (the token never works), so the request still answers as it would have."""
     token = secrets.token_urlsafe(32)
     created = now()
     with transaction() as db:
+        if not accounts.lock(user_id):
+            return token
         db.executable.execute(
             insert(tokens).values(
                 user_id=user_id,

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import insert, select, text, update
 
 from core import SQL, ApiError, get_db, now, transaction
+from plugins.auth import accounts
 from plugins.auth.schema import sessions
 
 #: Seconds between two writes of a session's ``last_used_at`` (hot paths write little).
@@ -38,6 +39,8 @@ def revoked() -> ApiError:
 def create(user_id: int, max_age: int, user_agent: str, ip: str) -> dict[str, Any]:
     started = now()
     with transaction() as db:
+        if not accounts.lock(user_id):  # deleted since the login read it: no session of it may remain
+            raise revoked()
         result = db.executable.execute(
             insert(sessions).values(
                 user_id=user_id,

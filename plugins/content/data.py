@@ -12,12 +12,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import ETags
 
-from core import SQL, ApiError, get_db, now, plugin_settings, rfc3339, transaction
+from core import SQL, ApiError, get_db, hold_account, now, plugin_settings, rfc3339, transaction, unavailable
 from plugins.content.schema import items
 
 KEY = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 #: First half of the PostgreSQL advisory lock key of a user's data ("cont").
 LOCK_NAMESPACE = 0x636F6E74
+#: Tries of an unconditional PUT that keeps losing a race before it answers 503.
+ATTEMPTS = 3
 
 
 def check_key(key: str) -> None:
@@ -28,6 +30,10 @@ def check_key(key: str) -> None:
             "some fields are invalid",
             fields={"key": "1-128 characters of letters, digits, '_', '.', ':' and '-'"},
         )
+
+
+class LostRace(Exception):
+    """The key changed between this write's read of its ETag and its swap."""
 
 
 def precondition_failed() -> ApiError:
@@ -75,13 +81,16 @@ def put(
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     if len(text.encode("utf-8")) > settings.max_value_bytes:
         raise ApiError(413, "payload_too_large", f"values are limited to {settings.max_value_bytes} bytes")
-    try:
-        return _put(user_id, key, text, if_match, if_none_match, settings.max_keys)
-    except IntegrityError:
-        # A concurrent request created the key between our read and our insert.
-        if if_none_match.star_tag or if_match:
-            raise precondition_failed() from None
-        return _put(user_id, key, text, if_match, if_none_match, settings.max_keys)
+    conditional = bool(if_match) or if_none_match.star_tag
+    for _ in range(ATTEMPTS):
+        try:
+            return _put(user_id, key, text, if_match, if_none_match, settings.max_keys)
+        except (IntegrityError, LostRace):
+            # Another writer changed the key between this one's read and its write (the lock
+            # makes that rare): a conditional write has lost, an unconditional one tries again.
+            if conditional:
+                raise precondition_failed() from None
+    raise unavailable("this value is being written by many requests at once; retry", retry_after=1)
 
 
 def _put(
@@ -89,6 +98,7 @@ def _put(
 ) -> tuple[bool, dict[str, Any]]:
     row = {"user_id": user_id, "key": key, "value": text, "etag": secrets.token_hex(8), "updated_at": now()}
     with transaction() as db:
+        hold_account(user_id)  # first: a deleted account's write is refused, never left behind
         _lock_user(db, user_id)
         current = _ETAG.scalar(user_id=user_id, key=key)
         if current is not None and if_none_match.star_tag:
@@ -101,12 +111,13 @@ def _put(
             _INSERT.run(**row)
             return True, row
         if _SWAP.run(**row, current=current) != 1:
-            raise precondition_failed()
+            raise LostRace()
     return False, row
 
 
 def remove(user_id: int, key: str, if_match: ETags) -> None:
     with transaction() as db:
+        hold_account(user_id)
         _lock_user(db, user_id)
         current = _ETAG.scalar(user_id=user_id, key=key)
         if current is None:

@@ -19,6 +19,7 @@ from core import (
     current_identity,
     endpoint,
     get_db,
+    hold_account,
     hookimpl,
     now,
     plugin_settings,
@@ -83,6 +84,7 @@ def update_profile(body: Any):
 
 def _save(user_id: int, changes: dict[str, Any]) -> dict[str, Any]:
     with transaction():
+        hold_account(user_id)  # a deleted account gets no profile row behind its user_deleted
         row = {**_row(user_id), **changes}
         missing = {
             name: "field required"

@@ -74,6 +74,7 @@ def test_request_and_life_cycle_hooks_reach_an_outside_plugin(hooked_app):
     assert pm.hook.extra_token_claims(identity=identity) == [{"plan": "gold"}]
     pm.hook.user_created(user={"id": 7})
     pm.hook.user_deleted(user_id=7)
+    assert (pm.hook.hold_account(user_id=7), pm.hook.hold_account(user_id=8)) == (True, False)
     assert pm.hook.user_export(user_id=7) == [{"allhooks": {"user": 7}}]
     assert pm.hook.send_email(message=EmailMessage()) is True
     for name in HOOKS:

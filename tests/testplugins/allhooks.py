@@ -90,6 +90,13 @@ def user_deleted(user_id):
 
 
 @hookimpl
+def hold_account(user_id):
+    """Owns accounts 7 (alive) and 8 (deleted); knows no other."""
+    calls.append("hold_account")
+    return {7: True, 8: False}.get(user_id)
+
+
+@hookimpl
 def user_export(user_id):
     calls.append("user_export")
     return {"allhooks": {"user": user_id}}

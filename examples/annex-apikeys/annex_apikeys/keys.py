@@ -24,7 +24,7 @@ from flask import Request
 from sqlalchemy import delete, func, insert, select, text, update
 
 from annex_apikeys.schema import keys
-from core import ApiError, Identity, get_db, rfc3339, transaction, unauthorized
+from core import ApiError, Identity, get_db, hold_account, rfc3339, transaction, unauthorized
 
 #: The Authorization scheme this plugin answers: ``Authorization: ApiKey <key>``.
 SCHEME = "apikey"
@@ -108,6 +108,9 @@ def create(identity: Identity, name: str, expires_in_days: int | None, most: int
         "expires_at": created + expires_in_days * DAY if expires_in_days is not None else None,
     }
     with transaction() as db:
+        # First, so a key never outlives its account: a delete in flight either waits for this
+        # transaction (and its user_deleted drops the key) or has already happened (401).
+        hold_account(identity.id)
         # Two requests must not both take the last place: the count and the insert share one
         # write transaction, which on SQLite holds the database's write lock; PostgreSQL gets a
         # lock on this user's keys, held until the transaction ends.
