@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from core.origins import allowed_origin
 
 #: Environment variables that override one setting each (the common deployment knobs).
 SHORTCUT_VARIABLES = {
@@ -61,10 +63,18 @@ class SecuritySettings(Section):
     force_https: bool = False
     #: How many proxy hops in front of the app to trust for X-Forwarded-*.
     trusted_proxies: int = Field(0, ge=0, le=10)
-    #: Origins allowed to call the API cross-origin with credentials.
+    #: Origins allowed to call the API cross-origin with credentials: exact
+    #: ``scheme://host[:port]`` origins, never patterns (a ``*`` stops start-up).
     cors_origins: list[str] = []
     #: Content-Security-Policy for responses that are not JSON.
     content_security_policy: str = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'"
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            allowed_origin(origin)  # ValueError names what is wrong with the entry
+        return origins
 
 
 class DatabaseSettings(Section):

@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.config import Settings
 from core.errors import ApiError
+from core.origins import allowed_origin, exact_pattern, origin_of
 
 #: Methods that change state: subject to the Origin check (and CSRF in the auth plugin).
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -35,30 +36,20 @@ CORS_EXPOSE_HEADERS = [
 CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-def origin_of(url: str) -> str:
-    """``scheme://host[:port]`` of a URL, lower-cased, default ports dropped."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    port = parts.port
-    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
-
-
 def init_app(app: Flask, settings: Settings) -> None:
     security = settings.security
     if security.trusted_proxies:
         hops = security.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     app.config["MAX_CONTENT_LENGTH"] = security.max_body_bytes
-    allowed_origins = {origin_of(settings.site.url)} | {origin_of(o) for o in security.cors_origins}
-    if security.cors_origins:
+    cors_origins = [allowed_origin(o) for o in security.cors_origins]
+    allowed_origins = {origin_of(settings.site.url), *cors_origins}
+    if cors_origins:
         CORS(
             app,
-            origins=[origin_of(o) for o in security.cors_origins],
+            # Compiled exact patterns: flask-cors reads a string with regex characters (an IPv6
+            # origin's brackets, its dots) as a regex matched at the start only.
+            origins=[exact_pattern(origin) for origin in cors_origins],
             supports_credentials=True,
             allow_headers=CORS_ALLOW_HEADERS,
             expose_headers=CORS_EXPOSE_HEADERS,

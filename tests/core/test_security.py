@@ -341,6 +341,61 @@ def test_no_cors_headers_when_no_origin_is_configured(client):
     assert "Access-Control-Allow-Origin" not in response.headers
 
 
+LOCAL_V6 = "http://[::1]:5173"
+
+
+@pytest.fixture
+def exact_app(make_app):
+    """CORS entries that flask-cors would read as regular expressions (brackets) or that need
+    normalising (case, default port, an international name)."""
+    return make_app(
+        {
+            "site": {"url": SITE},
+            "security": {"cors_origins": [LOCAL_V6, "https://EXAMPLE.org:443/", "https://bücher.example"]},
+        },
+        plugins=[hello],
+    )
+
+
+@pytest.mark.parametrize("origin", [LOCAL_V6, "https://example.org", "https://xn--bcher-kva.example"])
+def test_cors_entries_allow_exactly_their_origin(exact_app, origin):
+    client = exact_app.test_client()
+    response = client.get("/api/hello", headers={"Origin": origin})
+    assert response.headers["Access-Control-Allow-Origin"] == origin
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    assert post_note(client, headers={"Origin": origin}).status_code == 201  # the Origin check too
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://zexample.com.attacker.net",
+        "http://[::1]:5173.attacker.net",
+        "http://[::1]:51730",
+        "http://1:5173",
+        "http://[::2]:5173",
+        "https://example.org.attacker.net",
+        "https://xn--bcher-kva.example.attacker.net",
+    ],
+)
+def test_cors_entries_are_not_patterns(exact_app, origin):
+    client = exact_app.test_client()
+    response = client.get("/api/hello", headers={"Origin": origin})
+    assert not [name for name, _ in response.headers if name.lower().startswith("access-control-")]
+    assert post_note(client, headers={"Origin": origin}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "entry", ["*", "https://*.example.com", "null", "app.example.com", "https://app.example.com/path"]
+)
+def test_a_cors_entry_that_is_not_an_exact_origin_stops_start_up(make_app, entry):
+    from core import ConfigError
+
+    with pytest.raises(ConfigError, match=r"security\.cors_origins") as error:
+        make_app({"security": {"cors_origins": [FRONTEND, entry]}}, plugins=[hello])
+    assert repr(entry) in str(error.value)
+
+
 # Origin check ------------------------------------------------------------------------------
 
 
