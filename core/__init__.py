@@ -31,6 +31,7 @@ from core.plugins import PluginError as PluginError
 from core.plugins import hookimpl as hookimpl
 from core.ratelimit import check_rate_limit as check_rate_limit
 from core.ratelimit import client_ip as client_ip
+from core.ratelimit import client_ip_key as client_ip_key
 from core.ratelimit import rate_limited as rate_limited
 from core.ratelimit import rate_limiter as rate_limiter
 from core.security import UNSAFE_METHODS as UNSAFE_METHODS

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from core import json_input
 from core.errors import ApiError
 from core.identity import check_roles, require_identity
-from core.ratelimit import check_rate_limit, client_ip
+from core.ratelimit import check_rate_limit, client_ip_key
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: Attribute under which a view carries its declaration (read by the OpenAPI generator).
@@ -38,8 +38,8 @@ class Body(BaseModel):
 class RateLimit:
     """A per-endpoint limit. ``limit`` is ``"5/minute"`` or a callable returning one (read from
     settings at request time); ``key`` maps the parsed JSON body (a dict, or None) to the
-    identifiers counted together, by default the client IP. Counters are exact across
-    workers and instances (see ``core.ratelimit``)."""
+    identifiers counted together, by default the client (``client_ip_key()``: an IPv6 client
+    is its /64). Counters are exact across workers and instances (see ``core.ratelimit``)."""
 
     name: str
     limit: str | Callable[[], str]
@@ -49,7 +49,7 @@ class RateLimit:
 
     def check(self, data: Mapping[str, Any] | None) -> None:
         limit = self.limit() if callable(self.limit) else self.limit
-        key = self.key(data) if self.key is not None else (client_ip(),)
+        key = self.key(data) if self.key is not None else (client_ip_key(),)
         check_rate_limit(self.name, limit, *key, fail_closed=self.fail_closed)
 
 

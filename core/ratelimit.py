@@ -8,6 +8,7 @@ limit the request met; a request over a limit is ``429 rate_limited`` with ``Ret
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
 import math
 import time
@@ -23,6 +24,8 @@ from core.errors import ApiError, unavailable
 from core.ratelimit_storage import DatabaseStorage
 
 log = logging.getLogger("annex.ratelimit")
+#: Host bits of an IPv6 address that per-IP limits ignore: a client counts as its /64.
+IPV6_CLIENT_BITS = 64
 
 
 @functools.lru_cache(maxsize=256)
@@ -123,8 +126,34 @@ def rate_limited() -> ApiError:
 
 
 def client_ip() -> str:
-    """The client's address: the socket peer, or what trusted proxies reported (ProxyFix)."""
-    return request.remote_addr or "unknown"
+    """The client's address: the socket peer, or what trusted proxies reported (ProxyFix), in
+    its normal text form (``2001:db8::1``; an IPv4-mapped IPv6 address as the IPv4 address).
+    This is the address to show (sessions, activity); rate limits count ``client_ip_key()``."""
+    return _normalised(request.remote_addr or "unknown")[0]
+
+
+def client_ip_key() -> str:
+    """The client as rate limits count it: an IPv4 address, or the IPv6 /64 network it is in
+    (``2001:db8::/64``): one subscriber is handed a whole /64 and may pick any address in it."""
+    return _normalised(request.remote_addr or "unknown")[1]
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalised(text: str) -> tuple[str, str]:
+    """``(address, limit key)`` of an address as the server or a proxy wrote it; text that is
+    not an address (a Unix socket's peer) is kept as it is."""
+    try:
+        address = ipaddress.ip_address(text.removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return text, text
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv4Address):
+        return str(address), str(address)
+    network = ipaddress.IPv6Network(
+        (int(address) >> IPV6_CLIENT_BITS << IPV6_CLIENT_BITS, 128 - IPV6_CLIENT_BITS)
+    )
+    return str(address), str(network)
 
 
 def _record(amount: int, remaining: int, reset_time: float) -> None:
@@ -147,7 +176,7 @@ def init_app(app: Flask) -> None:
         if (
             request.path.startswith("/api")
             and request.method != "OPTIONS"
-            and not limiter.hit("default", limiter.default, client_ip())
+            and not limiter.hit("default", limiter.default, client_ip_key())
         ):
             raise rate_limited()
 

@@ -130,6 +130,70 @@ def test_endpoint_limit_counts_per_client_ip(two_notes_per_minute):
     assert post_note(client, "192.0.2.2").status_code == 201
 
 
+# IPv6 clients --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def behind_a_proxy(make_app):
+    """Three requests a minute per client, the client named by one trusted proxy's
+    X-Forwarded-For, two notes a minute per client."""
+    return make_app(
+        {
+            "security": {"trusted_proxies": 1},
+            "rate_limits": {"default": "3/minute"},
+            "plugins": {"hello": {"per_minute": "2/minute"}},
+        },
+        plugins=[hello],
+    )
+
+
+def forwarded(client, address: str, method: str = "GET", path: str = "/api/hello"):
+    kwargs = {"data": NOTE, "content_type": "application/json"} if method == "POST" else {}
+    headers = {**USER, "X-Forwarded-For": address}
+    return client.open(
+        path, method=method, headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.1"}, **kwargs
+    )
+
+
+def test_two_addresses_of_one_ipv6_64_share_the_default_budget(behind_a_proxy):
+    client = behind_a_proxy.test_client()
+    for address in ("2001:db8:0:7::1", "2001:db8:0:7:ffff:ffff:ffff:ffff", "2001:0db8:0000:0007::abcd"):
+        assert forwarded(client, address).status_code == 200
+    assert_rate_limited(forwarded(client, "2001:db8:0:7:1234::5"))
+    assert forwarded(client, "2001:db8:0:8::1").status_code == 200  # the next /64 is another client
+
+
+def test_two_addresses_of_one_ipv6_64_share_an_endpoint_budget(behind_a_proxy):
+    client = behind_a_proxy.test_client()
+    assert forwarded(client, "2001:db8::1", "POST", "/api/hello/notes").status_code == 201
+    assert forwarded(client, "2001:db8::2", "POST", "/api/hello/notes").status_code == 201
+    assert_rate_limited(forwarded(client, "2001:0db8:0:0::3", "POST", "/api/hello/notes"))
+
+
+def test_an_ipv4_mapped_address_is_the_ipv4_client(behind_a_proxy):
+    client = behind_a_proxy.test_client()
+    for address in ("192.0.2.7", "::ffff:192.0.2.7", "::ffff:c000:207"):
+        assert forwarded(client, address).status_code == 200
+    assert_rate_limited(forwarded(client, "192.0.2.7"))
+    assert forwarded(client, "192.0.2.8").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("sent", "shown", "key"),
+    [
+        ("2001:0db8:0:0::1", "2001:db8::1", "2001:db8::/64"),
+        ("2001:DB8:0:0:1:2:3:4", "2001:db8::1:2:3:4", "2001:db8::/64"),
+        ("::ffff:1.2.3.4", "1.2.3.4", "1.2.3.4"),
+        ("192.0.2.1", "192.0.2.1", "192.0.2.1"),
+    ],
+)
+def test_client_ip_is_the_normal_full_address_and_the_key_its_64(behind_a_proxy, sent, shown, key):
+    from core import client_ip, client_ip_key
+
+    with behind_a_proxy.test_request_context("/api/hello", environ_base={"REMOTE_ADDR": sent}):
+        assert (client_ip(), client_ip_key()) == (shown, key)
+
+
 # the switch ----------------------------------------------------------------------------------
 
 
