@@ -11,6 +11,7 @@ from core import (
     RateLimit,
     check_rate_limit,
     client_ip,
+    client_ip_key,
     current_identity,
     endpoint,
     field_error,
@@ -52,8 +53,8 @@ def _ip_and_account(user: dict[str, Any] | None, login: str) -> tuple[str, ...]:
     """The ``login`` limit's key: the account, whichever of its names was typed (username and
     email share one budget); an unknown login is counted under its normalised text."""
     if user is not None:
-        return client_ip(), "account", str(user["id"])
-    return client_ip(), "login", login.lower()
+        return client_ip_key(), "account", str(user["id"])
+    return client_ip_key(), "login", login.lower()
 
 
 def cookie_names() -> CookieNames:

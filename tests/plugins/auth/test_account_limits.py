@@ -254,6 +254,16 @@ def test_the_username_and_the_email_of_one_account_share_one_login_budget(limite
     assert login(client, "alice@example.com", PASSWORD, ip="203.0.113.2").status_code == 200
 
 
+def test_the_login_budget_of_an_account_is_one_for_an_ipv6_client_s_64(limited):
+    app = limited(login="2/minute")
+    client = app.test_client(use_cookies=False)
+    assert register(client, "alice", ip="198.51.100.1").status_code == 201
+    assert login(client, "alice", WRONG, ip="2001:db8:1:2::1").status_code == 401
+    assert login(client, "alice@example.com", WRONG, ip="2001:db8:1:2::ab").status_code == 401
+    assert_limited(login(client, "alice", PASSWORD, ip="2001:db8:1:2:ffff::9"))
+    assert login(client, "alice", PASSWORD, ip="2001:db8:1:3::1").status_code == 200
+
+
 def test_unknown_logins_are_counted_under_their_normalised_text(limited):
     app = limited(login="2/minute")
     client = app.test_client(use_cookies=False)
