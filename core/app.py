@@ -15,7 +15,7 @@ import pluggy
 from flask import Blueprint, Flask, Response, current_app
 from pydantic import BaseModel
 
-from core import cli, db, errors, ratelimit, routes, security, tracing
+from core import cli, db, errors, framing, ratelimit, routes, security, tracing
 from core.config import ConfigError, Settings, _Sources, load_settings, validate_section
 from core.converters import AnnexMap
 from core.cookie_session import CookieSessionInterface
@@ -98,6 +98,7 @@ def create_app(
     errors.init_app(app)
     db.init_app(app)
     security.init_app(app, settings)
+    framing.init_app(app)
     ratelimit.init_app(app)
     cli.init_app(app)
     if settings.site.static_dir:
