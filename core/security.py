@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from core.config import Settings
 from core.errors import ApiError
 from core.origins import allowed_origin, exact_pattern, origin_of
+from core.socket_scheme import socket_scheme
 
 #: Methods that change state: subject to the Origin check (and CSRF in the auth plugin).
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -22,6 +23,8 @@ FIXED_HEADERS = (
     ("X-Frame-Options", "DENY"),
     ("Referrer-Policy", "strict-origin-when-cross-origin"),
 )
+#: The same, for an answer that chose its own Referrer-Policy.
+FIXED_HEADERS_BUT_REFERRER = tuple(h for h in FIXED_HEADERS if h[0] != "Referrer-Policy")
 #: HSTS sent on responses to requests that arrived over HTTPS.
 HSTS = "max-age=31536000; includeSubDomains"
 #: Headers a cross-origin frontend may send / read.
@@ -41,6 +44,8 @@ def init_app(app: Flask, settings: Settings) -> None:
     if security.trusted_proxies:
         hops = security.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+    # Outermost: the server's own reading of X-Forwarded-Proto is undone before ProxyFix runs.
+    app.wsgi_app = socket_scheme(app.wsgi_app)
     app.config["MAX_CONTENT_LENGTH"] = security.max_body_bytes
     cors_origins = [allowed_origin(o) for o in security.cors_origins]
     allowed_origins = {origin_of(settings.site.url), *cors_origins}
@@ -90,7 +95,7 @@ def init_app(app: Flask, settings: Settings) -> None:
             _pin_location(response, site_origin)
         # One pass over what the view set (werkzeug's lookups raise and catch a
         # BadRequestKeyError per absent header, which costs more than this whole hook).
-        content_type = csp = cache_control = None
+        content_type = csp = cache_control = referrer_policy = None
         vary = ""
         for key, value in headers:
             name = key.lower()
@@ -102,7 +107,11 @@ def init_app(app: Flask, settings: Settings) -> None:
                 cache_control = value
             elif name == "vary":
                 vary += value.lower()
-        added = list(FIXED_HEADERS)  # set by nobody else: appending is enough
+            elif name == "referrer-policy":
+                referrer_policy = value
+        # Set by nobody else (appending is enough), except a stricter Referrer-Policy a page asks
+        # for (core/static.py: a page opened from a mailed link sends no Referer).
+        added = list(FIXED_HEADERS if referrer_policy is None else FIXED_HEADERS_BUT_REFERRER)
         if vary_on_origin and "origin" not in vary:
             # With CORS, answers differ by Origin even where they carry no CORS headers.
             added.append(("Vary", "Origin"))

@@ -24,8 +24,12 @@ fi
 if [ "$#" -eq 0 ] || [ "$1" = "serve" ]; then
     # gthread workers: GUNICORN_WORKERS processes of GUNICORN_THREADS threads each. The
     # heartbeat files go to /dev/shm (memory), not to a possibly slow container filesystem.
+    # core/gunicorn_config.py: the bind (GUNICORN_BIND, else 0.0.0.0:$PORT, else
+    # 127.0.0.1:8000), no X-Forwarded-* believed by gunicorn itself (Annex's
+    # security.trusted_proxies decides), and an access log without query strings (mailed
+    # tokens). Only nginx should reach the bind: slow clients would hold gunicorn's threads.
     exec gunicorn \
-        --bind "${GUNICORN_BIND:-0.0.0.0:${PORT:-8000}}" \
+        --config python:core.gunicorn_config \
         --workers "${GUNICORN_WORKERS:-2}" \
         --threads "${GUNICORN_THREADS:-4}" \
         --worker-class gthread \

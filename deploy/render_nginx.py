@@ -56,6 +56,11 @@ PRESETS: dict[str, dict[str, object]] = {
 }
 
 
+#: Pages of the site opened from mailed links (= plugins.auth.reset_page and verify_page): their
+#: URL holds a token, so they are sent with ``Referrer-Policy: no-referrer``.
+DEFAULT_NO_REFERRER_PAGES = ("reset-password.html", "verify-email.html")
+
+
 class RenderError(ValueError):
     """A value that cannot go into the configuration, or a placeholder without a value."""
 
@@ -109,6 +114,10 @@ def values(args: argparse.Namespace) -> dict[str, str | list[str]]:
         "login_burst": str(args.login_burst),
         "accel_prefix": _check("accel_prefix", args.accel_prefix),
         "members_prefix": _check("members_prefix", args.members_prefix),
+        "no_referrer_pages": [
+            f'"{_check("no_referrer_page", "/" + page.lstrip("/"))}" "no-referrer";'
+            for page in (args.no_referrer_pages or DEFAULT_NO_REFERRER_PAGES)
+        ],
     }
     for name in ("user", "pid", "log_dir", "temp_dir", "mime_types", "acme_root"):
         rendered[name] = _check(name, str(pick(name)))
@@ -173,6 +182,14 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--max-body-bytes", type=int, default=65536, help="= the app's security.max_body_bytes")
     cli.add_argument("--members-prefix", default="/members", help="= plugins.content.url_prefix")
     cli.add_argument("--accel-prefix", default="/_protected/", help="= plugins.content.accel_redirect_prefix")
+    cli.add_argument(
+        "--no-referrer-page",
+        dest="no_referrer_pages",
+        action="append",
+        default=None,
+        help="a page opened from a mailed link (= plugins.auth.reset_page, verify_page); repeat for"
+        f" each (default: {', '.join(DEFAULT_NO_REFERRER_PAGES)})",
+    )
     cli.add_argument("--login-rate", default="30r/m", help="edge limit of /api/auth/login per client address")
     cli.add_argument("--login-burst", type=int, default=10, help="requests over the rate allowed at once")
     cli.add_argument("--user", help="the worker processes' user")

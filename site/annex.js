@@ -367,6 +367,10 @@ function buildClient(initial) {
         signal: options.signal,
         credentials: config.transport === 'cookie' ? 'include' : 'omit',
         cache: 'no-store',
+        // Under the page's own policy, a page with Referrer-Policy: no-referrer (one opened from
+        // a mailed link) would send `Origin: null` with same-origin POSTs, which Annex refuses
+        // (csrf_failed). strict-origin sends the real Origin, and as Referer the origin only.
+        referrerPolicy: 'strict-origin',
       });
     } catch (cause) {
       if (cause && cause.name === 'AbortError') throw cause;

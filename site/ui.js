@@ -128,3 +128,18 @@ export function status(node, text, isError = false) {
 export function when(timestamp) {
   return timestamp ? new Date(timestamp).toLocaleString() : '—';
 }
+
+/** The one-time token of a mailed link, taken from the address bar by /mailed-token.js (or here,
+ *  should that script not have run); null without one. It stays out of the URL either way. */
+export function takeToken() {
+  let token = window.annexMailedToken ?? null;
+  delete window.annexMailedToken;
+  const params = new URLSearchParams(location.search);
+  if (params.has('token')) {
+    token ??= params.get('token');
+    params.delete('token');
+    const query = params.toString();
+    history.replaceState(history.state, '', location.pathname + (query ? `?${query}` : '') + location.hash);
+  }
+  return token;
+}

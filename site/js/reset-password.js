@@ -1,10 +1,9 @@
 import { confirmPasswordReset } from '/annex.js';
-import { fieldError, onSubmit } from '/ui.js';
+import { fieldError, onSubmit, takeToken } from '/ui.js';
 
 const $ = (id) => document.getElementById(id);
-const token = new URLSearchParams(location.search).get('token');
-// Keep the token out of the address bar and of anything that reads it later.
-history.replaceState(null, '', location.pathname);
+// /mailed-token.js took the token out of the address bar before anything loaded.
+const token = takeToken();
 
 if (!token) {
   $('reset-form').hidden = true;

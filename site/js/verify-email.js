@@ -1,9 +1,9 @@
 import { confirmEmail } from '/annex.js';
-import { message, status } from '/ui.js';
+import { message, status, takeToken } from '/ui.js';
 
 const node = document.getElementById('verify-status');
-const token = new URLSearchParams(location.search).get('token');
-history.replaceState(null, '', location.pathname);
+// /mailed-token.js took the token out of the address bar before anything loaded.
+const token = takeToken();
 
 if (!token) {
   status(node, 'This page needs the link from the confirmation email.', true);

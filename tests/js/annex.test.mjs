@@ -93,6 +93,12 @@ describe('CSRF header and credentials', () => {
     assert.equal(patch.init.credentials, 'include');
   });
 
+  it('sends its own referrer policy, so a no-referrer page still sends its real Origin', async () => {
+    const server = fakeServer({ 'POST /api/auth/verify-email/confirm': () => json(200, { status: 'ok' }) });
+    await cookieClient(server).confirmEmail('mailed-token');
+    assert.equal(server.calls[0].init.referrerPolicy, 'strict-origin');
+  });
+
   it('falls back to annex_csrf (cookie_secure = false)', async () => {
     const server = fakeServer({ 'POST /api/auth/verify-email': () => json(202, { status: 'accepted' }) });
     const client = cookieClient(server, { cookies: () => 'annex_csrf=plain' });

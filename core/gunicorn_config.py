@@ -1,0 +1,87 @@
+"""gunicorn's settings for Annex: ``gunicorn --config python:core.gunicorn_config 'core:create_app()'``.
+
+deploy/entrypoint.sh starts gunicorn with it, and ./gunicorn.conf.py of the repository imports it
+(gunicorn reads that file by itself when started in the repository). The command line and
+``GUNICORN_CMD_ARGS`` still override any of it.
+
+- Annex alone decides which ``X-Forwarded-*`` headers to believe (``security.trusted_proxies``
+  hops, core/security.py): gunicorn believes none, from any peer, so with ``trusted_proxies = 0``
+  the scheme is the socket's. (gunicorn's default trusts ``X-Forwarded-Proto`` from 127.0.0.1,
+  ::1 and every unix-socket peer.)
+- The access log has no query string and no ``Referer``: mailed links carry one-time tokens in
+  their query (``reset-password.html?token=…``).
+- ``bind``: ``GUNICORN_BIND`` (comma-separated) when set, else gunicorn's own default
+  (``0.0.0.0:$PORT`` when ``PORT`` is set, as in the image; else ``127.0.0.1:8000``).
+  ``annex check --deploy`` reads the same rule (``exposed_binds``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shlex
+from collections.abc import Mapping
+
+__all__ = [
+    "access_log_format",
+    "bind",
+    "forwarded_allow_ips",
+    "forwarder_headers",
+    "secure_scheme_headers",
+]
+
+#: No peer may set the scheme or other WSGI variables through headers: Annex's ProxyFix does that.
+forwarded_allow_ips = ""
+secure_scheme_headers: dict[str, str] = {}
+forwarder_headers = ""
+#: gunicorn's default format with the path only (``%(U)s``, no query string) and no Referer.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"'
+
+
+def bind_addresses(environ: Mapping[str, str]) -> list[str]:
+    """Where gunicorn started with this configuration listens: ``-b``/``--bind`` in
+    ``GUNICORN_CMD_ARGS`` (which gunicorn prefers to a config file), else ``GUNICORN_BIND``,
+    else gunicorn's default. A ``-b`` on gunicorn's own command line is not visible here."""
+    try:
+        words = shlex.split(environ.get("GUNICORN_CMD_ARGS", ""))
+    except ValueError:
+        words = []
+    given: list[str] = []
+    for index, word in enumerate(words):
+        if word in ("-b", "--bind") and index + 1 < len(words):
+            given.append(words[index + 1])
+        elif word.startswith("--bind="):
+            given.append(word.partition("=")[2])
+        elif word.startswith("-b") and len(word) > 2:
+            given.append(word[2:])
+    if given:
+        return given
+    configured = [part.strip() for part in environ.get("GUNICORN_BIND", "").split(",") if part.strip()]
+    if configured:
+        return configured
+    return [f"0.0.0.0:{environ['PORT']}"] if environ.get("PORT") else ["127.0.0.1:8000"]
+
+
+def exposed_binds(environ: Mapping[str, str]) -> list[str]:
+    """The bind addresses other machines may reach: all but loopback, unix sockets and fds."""
+    return [address for address in bind_addresses(environ) if not _local(address)]
+
+
+def _local(address: str) -> bool:
+    if address.startswith(("unix:", "fd://")):
+        return True
+    if address.startswith("["):
+        host = address[1:].partition("]")[0]
+    elif address.count(":") == 1:
+        host = address.partition(":")[0]
+    else:
+        host = address  # a bare host (gunicorn adds port 8000), or a bare IPv6 address
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name, or "" (every address): assume it can be reached
+
+
+bind = bind_addresses(os.environ)
