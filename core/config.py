@@ -94,6 +94,9 @@ class RateLimitSettings(Section):
     #: When the counters' storage fails: ``allow`` everything, ``deny`` everything (503), or by
     #: ``default`` allow the general limit and deny the limits declared fail-closed (logins).
     on_storage_error: Literal["default", "allow", "deny"] = "default"
+    #: Seconds a Redis storage may take to connect or to answer one command before it counts as
+    #: failed (then ``on_storage_error`` applies): a Redis that hangs must not hang the API.
+    storage_timeout: float = Field(0.25, gt=0, le=30)
 
 
 class PluginsSettings(BaseModel):

@@ -11,12 +11,17 @@ import functools
 import ipaddress
 import logging
 import math
+import re
+import threading
 import time
+from typing import Any
 
 import limits
 from flask import Flask, Response, current_app, has_request_context, request
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter, RateLimiter, SlidingWindowCounterRateLimiter
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import Engine
 
 from core.config import RateLimitSettings
@@ -24,6 +29,10 @@ from core.errors import ApiError, unavailable
 from core.ratelimit_storage import DatabaseStorage
 
 log = logging.getLogger("annex.ratelimit")
+#: Seconds between attempts to reach a counters' storage that failed.
+RETRY_INTERVAL = 1.0
+#: The password in a storage URI (``redis://:secret@host``), kept out of the log.
+_PASSWORD = re.compile(r"(?<=://)([^@/]*):[^@/]*@")
 #: Host bits of an IPv6 address that per-IP limits ignore: a client counts as its /64.
 IPV6_CLIENT_BITS = 64
 
@@ -47,21 +56,32 @@ class Limiter:
         self.default = settings.default
         self.storage_uri = settings.storage
         self.on_storage_error = settings.on_storage_error
-        storage = storage_from_string(settings.storage, key_prefix=settings.key_prefix)
+        storage = storage_from_string(
+            settings.storage,
+            key_prefix=settings.key_prefix,
+            **_timeouts(settings.storage, settings.storage_timeout),
+        )
         self._general = SlidingWindowCounterRateLimiter(storage)
         self._named = self._general if self.shared else FixedWindowRateLimiter(DatabaseStorage(engine))
+        self._general_health = StorageHealth(_safe_uri(settings.storage), settings.on_storage_error)
+        self._named_health = (
+            self._general_health
+            if self.shared
+            else StorageHealth("the app database", settings.on_storage_error)
+        )
 
     @property
     def shared(self) -> bool:
         """Whether the configured storage is shared between processes (not process memory)."""
         return not self.storage_uri.startswith("memory://")
 
-    def _strategy(self, name: str) -> RateLimiter:
-        return self._general if name == "default" else self._named
+    def _strategy(self, name: str) -> tuple[RateLimiter, StorageHealth]:
+        if name == "default":
+            return self._general, self._general_health
+        return self._named, self._named_health
 
     def _storage_failed(self, fail_closed: bool) -> bool:
         """What an outage of the counters' storage means: allow (True) or refuse (503)."""
-        log.exception("rate limit storage failed (%s)", self.storage_uri)
         deny = self.on_storage_error == "deny" or (self.on_storage_error == "default" and fail_closed)
         if deny:
             raise unavailable("temporarily unavailable, retry later")
@@ -76,12 +96,16 @@ class Limiter:
         if not self.enabled:
             return True
         item = parse_limit(limit)
-        strategy = self._strategy(name)
+        strategy, health = self._strategy(name)
+        if not health.worth_trying():
+            return self._storage_failed(fail_closed)
         try:
             allowed = strategy.hit(item, name, *key)
             stats = strategy.get_window_stats(item, name, *key)
-        except Exception:
+        except Exception as exc:
+            health.failed(exc)
             return self._storage_failed(fail_closed)
+        health.answered()
         _record(item.amount, stats.remaining, stats.reset_time)
         return allowed
 
@@ -90,20 +114,100 @@ class Limiter:
         if not self.enabled:
             return True
         item = parse_limit(limit)
-        strategy = self._strategy(name)
+        strategy, health = self._strategy(name)
+        if not health.worth_trying():
+            return self._storage_failed(fail_closed)
         try:
             allowed = strategy.test(item, name, *key)
             if not allowed:  # the response will report this limit
                 stats = strategy.get_window_stats(item, name, *key)
                 _record(item.amount, stats.remaining, stats.reset_time)
-        except Exception:
+        except Exception as exc:
+            health.failed(exc)
             return self._storage_failed(fail_closed)
+        health.answered()
         return allowed
 
     def clear(self, name: str, limit: str, *key: str) -> None:
-        """Forget the hits counted for one key."""
-        if self.enabled:
-            self._strategy(name).clear(parse_limit(limit), name, *key)
+        """Forget the hits counted for one key (skipped while the storage is down: the
+        counts expire with their window)."""
+        if not self.enabled:
+            return
+        strategy, health = self._strategy(name)
+        if not health.worth_trying():
+            return
+        try:
+            strategy.clear(parse_limit(limit), name, *key)
+        except Exception as exc:
+            health.failed(exc)
+            return
+        health.answered()
+
+
+class StorageHealth:
+    """Whether a counters' storage answers, so that an outage costs neither time nor log.
+
+    The first failure logs one warning and the first answer after it one info line. While the
+    storage is down, it is tried again at most every ``RETRY_INTERVAL`` seconds; the requests in
+    between get the ``on_storage_error`` policy at once instead of waiting for a timeout each.
+    """
+
+    def __init__(self, name: str, policy: str):
+        self.name = name
+        self.policy = policy
+        self.down_since: float | None = None
+        self.next_try = 0.0
+        self.lock = threading.Lock()
+
+    def worth_trying(self) -> bool:
+        """True, except while the storage is down: then True for one request per interval."""
+        if self.down_since is None:
+            return True
+        with self.lock:
+            now = time.monotonic()
+            if now < self.next_try:
+                return False
+            self.next_try = now + RETRY_INTERVAL  # this request probes; the others need not wait
+            return True
+
+    def failed(self, exc: Exception) -> None:
+        with self.lock:
+            now = time.monotonic()
+            self.next_try = now + RETRY_INTERVAL
+            if self.down_since is not None:
+                return
+            self.down_since = now
+        log.warning(
+            "rate limit storage %s failed (%s: %s); on_storage_error = %s applies until it answers",
+            self.name, type(exc).__name__, exc, self.policy,
+        )  # fmt: skip
+
+    def answered(self) -> None:
+        if self.down_since is None:  # the common case: no lock
+            return
+        with self.lock:
+            since, self.down_since = self.down_since, None
+        if since is not None:
+            log.info("rate limit storage %s answers again after %.1f s", self.name, time.monotonic() - since)
+
+
+def _timeouts(uri: str, timeout: float) -> dict[str, Any]:
+    """Options that bound how long a Redis storage may take: without them a Redis that stops
+    answering (not one that refuses connections) blocks every request, and redis-py retries a
+    timed-out command three times with backoff (``StorageHealth`` decides when to try again)."""
+    if not uri.startswith(("redis", "valkey")):
+        return {}
+    options: dict[str, Any] = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    if uri.startswith(
+        ("redis://", "rediss://", "redis+unix://", "valkey://", "valkeys://", "valkey+unix://")
+    ):
+        options["retry"] = Retry(NoBackoff(), 0)
+    return options
+
+
+def _safe_uri(uri: str) -> str:
+    """The storage URI without its password, for the log."""
+    return _PASSWORD.sub(r"\1:***@", uri)
 
 
 def rate_limiter() -> Limiter:
