@@ -34,6 +34,8 @@ from core.ratelimit import client_ip as client_ip
 from core.ratelimit import client_ip_key as client_ip_key
 from core.ratelimit import rate_limited as rate_limited
 from core.ratelimit import rate_limiter as rate_limiter
+from core.secretkeys import Secret as Secret
+from core.secretkeys import SecretKey as SecretKey
 from core.security import UNSAFE_METHODS as UNSAFE_METHODS
 from core.sql import SQL as SQL
 from core.times import now as now

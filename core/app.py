@@ -15,7 +15,7 @@ import pluggy
 from flask import Blueprint, Flask, Response, current_app
 from pydantic import BaseModel
 
-from core import cli, db, errors, framing, ratelimit, routes, security, tracing
+from core import cli, db, errors, framing, ratelimit, routes, secretkeys, security, tracing
 from core.config import ConfigError, Settings, _Sources, load_settings, validate_section
 from core.converters import AnnexMap
 from core.cookie_session import CookieSessionInterface
@@ -95,6 +95,7 @@ def create_app(
     app.extensions["annex"] = state
     _configure_flask(app, settings)
     _validate_plugin_settings(state)
+    _refuse_weak_keys(state)
     errors.init_app(app)
     db.init_app(app)
     security.init_app(app, settings)
@@ -137,6 +138,23 @@ def _validate_plugin_settings(state: Annex) -> None:
             raise ConfigError(
                 f"unknown setting plugins.{name} in {state.sources.name(('plugins', name))}: no such plugin"
             )
+
+
+def _refuse_weak_keys(state: Annex) -> None:
+    """In production, a ``core.SecretKey`` setting of any plugin that is set but short stops
+    start-up: a short HMAC key is guessed offline from one token it signed."""
+    if not state.settings.is_production:
+        return
+    weak = secretkeys.weak_keys(secretkeys.plugin_sections(state.plugin_settings))
+    if weak:
+        raise ConfigError(
+            "; ".join(
+                f"{found.setting} must be at least {found.marker.min_bytes} bytes in production "
+                f"(it has {len(found.value.encode())}): set it to a random value, e.g. "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+                for found in weak
+            )
+        )
 
 
 def _register_routes(app: Flask, state: Annex) -> None:

@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from core import backup, deploycheck, migrations
 from core.config import masked
+from core.secretkeys import dump_masked
 from core.plugins import discover, hooks_of
 
 
@@ -70,7 +71,7 @@ def _details(state: Any, name: str, pending: list[migrations.Migration]) -> None
             methods = ",".join(sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}))
             click.echo(f"  route: {methods} {rule.rule}")
     if name in state.plugin_settings:
-        shown = json.dumps(masked(state.plugin_settings[name].model_dump(mode="json")), sort_keys=True)
+        shown = json.dumps(masked(dump_masked(state.plugin_settings[name])), sort_keys=True)
         click.echo(f"  settings [plugins.{name}]: {shown}")
 
 
@@ -82,7 +83,7 @@ def config_command() -> None:
     data = state.settings.model_dump(mode="json")
     data["plugins"] = {"enabled": state.settings.plugins.enabled}
     for name, section in state.plugin_settings.items():
-        data["plugins"][name] = section.model_dump(mode="json")
+        data["plugins"][name] = dump_masked(section)
     json.dump(masked(data), sys.stdout, indent=2)
     click.echo()
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask
 
+from core import gunicorn_config, secretkeys
 from core.config import MIN_SECRET_BYTES
 from core.security import origin_of
 
@@ -52,6 +53,12 @@ def check(app: Flask, environ: Any = None) -> list[Finding]:
             f"is shorter than {MIN_SECRET_BYTES} bytes",
             "set ANNEX_SECRET_KEY to `python -c 'import secrets; print(secrets.token_urlsafe(48))'`",
         )
+    for weak in secretkeys.weak_keys(secretkeys.plugin_sections(state.plugin_settings)):
+        error(
+            weak.setting,
+            f"is shorter than {weak.marker.min_bytes} bytes: a token it signs gives it away",
+            "set it to `python -c 'import secrets; print(secrets.token_urlsafe(48))'`",
+        )
     if app.debug or environ.get("FLASK_DEBUG") in ("1", "true"):
         error(
             "debug",
@@ -91,6 +98,16 @@ def check(app: Flask, environ: Any = None) -> list[Finding]:
                 f"SQLite journal_mode is {mode}, not wal",
                 "let Annex open the database (it sets WAL)",
             )
+    exposed = gunicorn_config.exposed_binds(environ)
+    if exposed:
+        # Slow clients (slowloris, slow bodies) hold a gthread worker's threads; nginx waits
+        # for them instead. The bind: GUNICORN_CMD_ARGS, GUNICORN_BIND or PORT, as gunicorn reads them.
+        warning(
+            "GUNICORN_BIND",
+            f"gunicorn listens on {', '.join(exposed)}: slow clients that reach it can hold every thread",
+            "keep nginx in front, the only one to reach gunicorn: GUNICORN_BIND=127.0.0.1:8000 or a"
+            " unix socket (in a container: publish no app port, as deploy/compose.yaml does)",
+        )
     workers = int(environ.get("GUNICORN_WORKERS") or environ.get("WEB_CONCURRENCY") or 1)
     if not state.limiter.shared and workers > 1:
         warning(

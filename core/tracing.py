@@ -2,7 +2,8 @@
 
 Each hook implementation is wrapped once at start-up so that an exception names the plugin
 that raised it in the log; the request still ends in the usual 500 JSON error.
-With ``ANNEX_TRACE_PLUGINS=1`` every hook call is logged with arguments, result and duration.
+With ``ANNEX_TRACE_PLUGINS=1`` every hook call is logged with arguments, result and duration;
+never a password argument, and a request without its query string (mailed links carry tokens).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pluggy
+from werkzeug.wrappers import Request
 
 from core.errors import ApiError
 
@@ -22,6 +24,8 @@ log = logging.getLogger("annex.plugins")
 trace_log = logging.getLogger("annex.trace")
 #: Longest representation of an argument or result in a trace line.
 TRACE_REPR_LIMIT = 200
+#: Hook arguments whose value is never written to the trace (verify_password's).
+SECRET_ARGUMENTS = frozenset({"password"})
 
 
 def name_failures(pm: pluggy.PluginManager) -> None:
@@ -62,7 +66,9 @@ def enable_tracing(pm: pluggy.PluginManager) -> Callable[[], None]:
     ) -> None:
         elapsed = (time.perf_counter() - local.started.pop()) * 1000
         plugins = ",".join(impl.plugin_name for impl in impls) or "-"
-        arguments = ", ".join(f"{key}={_short(value)}" for key, value in kwargs.items())
+        arguments = ", ".join(
+            f"{key}={'***' if key in SECRET_ARGUMENTS else _short(value)}" for key, value in kwargs.items()
+        )
         exception = outcome.exception
         result = (
             f"raised {type(exception).__name__}: {exception}" if exception else _short(outcome.get_result())
@@ -73,5 +79,7 @@ def enable_tracing(pm: pluggy.PluginManager) -> Callable[[], None]:
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, Request):
+        return f"<Request {value.method} {value.path}>"  # the query string may hold a token
     text = repr(value)
     return text if len(text) <= TRACE_REPR_LIMIT else text[: TRACE_REPR_LIMIT - 1] + "…"

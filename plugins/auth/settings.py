@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from core import Section
+from core import Secret, SecretKey, Section
 
 # The contract names a limit "register", which shadows ABCMeta.register on the class; on
 # instances the field wins, which is all this model is read through.
@@ -41,14 +41,15 @@ class Limits(Section):
 class Settings(Section):
     #: bcrypt cost; stored hashes of a lower cost are re-hashed at the next login.
     bcrypt_rounds: int = Field(12, ge=4, le=18)
-    #: Pepper for the HMAC applied before bcrypt (a secret that must never change once users exist).
-    password_pepper: str = ""
+    #: Pepper for the HMAC applied before bcrypt (a secret that must never change once users exist;
+    #: 32 bytes or more in production when set; empty: no pepper).
+    password_pepper: SecretKey = ""
     #: Shortest accepted password, in characters after NFKC normalisation.
     password_min_length: int = Field(8, ge=8, le=1024)
-    #: HS256 signing key; empty derives one from security.secret_key.
-    jwt_key: str = ""
+    #: HS256 signing key (32 bytes or more in production); empty derives one from security.secret_key.
+    jwt_key: SecretKey = ""
     #: Former signing keys that still verify (key rotation).
-    previous_keys: list[str] = []
+    previous_keys: list[SecretKey] = []
     #: Seconds an access token lives.
     access_token_ttl: int = Field(900, ge=1)
     #: Seconds a refresh token lives.
@@ -72,7 +73,7 @@ class Settings(Section):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_user: str = ""
-    smtp_password: str = ""
+    smtp_password: Secret = ""
     smtp_starttls: bool = False
     #: Seconds before an SMTP connection attempt gives up.
     smtp_timeout: float = 10.0

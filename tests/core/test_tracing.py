@@ -61,3 +61,42 @@ def test_no_trace_without_the_variable(make_app, caplog):
     with caplog.at_level(logging.INFO, logger="annex.trace"):
         make_app(plugins=[hello]).test_client().get("/api/hello")
     assert not [record for record in caplog.records if record.name == "annex.trace"]
+
+
+class ChecksPasswords:
+    """A route that asks the verify_password hook, as a plugin re-checking a password does."""
+
+    name = "checks"
+
+    @hookimpl
+    def register_routes(self, app):
+        bp = Blueprint("checks", __name__)
+
+        @bp.post("/api/checks/password")
+        @endpoint()
+        def check():
+            from core import hooks
+
+            answer = hooks().verify_password(user_id=1, password="hunter2-secret")
+            return {"checked": answer}
+
+        return bp
+
+    @hookimpl
+    def verify_password(self, user_id, password):
+        return password == "hunter2-secret"
+
+
+def test_trace_leaves_out_passwords_and_query_strings(make_app, caplog):
+    with caplog.at_level(logging.INFO, logger="annex.trace"):
+        client = make_app(
+            plugins=[hello, ChecksPasswords()], environ={"ANNEX_TRACE_PLUGINS": "1"}
+        ).test_client()
+        client.get("/api/hello?token=mailed-secret-token", headers={"X-Test-User": "5:eve"})
+        assert client.post("/api/checks/password", json={}).status_code == 200
+    lines = [record.getMessage() for record in caplog.records if record.name == "annex.trace"]
+    identify = [line for line in lines if line.startswith("identify_request(")]
+    assert identify and "GET /api/hello" in identify[0]
+    verify = [line for line in lines if line.startswith("verify_password(")]
+    assert verify and "password=***" in verify[0]
+    assert not any("mailed-secret-token" in line or "hunter2-secret" in line for line in lines)

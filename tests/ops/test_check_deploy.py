@@ -75,3 +75,36 @@ def test_sqlite_without_wal_is_an_error(make_app, tmp_path):
         result = run_check(app)
     assert result.exit_code == 1
     assert "SQLite journal_mode is delete" in result.output
+
+
+@pytest.mark.parametrize(
+    ("variables", "exposed"),
+    [
+        ({"GUNICORN_BIND": "0.0.0.0:8000"}, "0.0.0.0:8000"),
+        ({"PORT": "8000"}, "0.0.0.0:8000"),  # the image's default: gunicorn binds 0.0.0.0:$PORT
+        ({"GUNICORN_BIND": "127.0.0.1:8000", "GUNICORN_CMD_ARGS": "--workers 2 -b [::]:9000"}, "[::]:9000"),
+    ],
+)
+def test_gunicorn_bound_to_a_public_address_is_a_warning(make_app, monkeypatch, variables, exposed):
+    for name in ("PORT", "GUNICORN_BIND", "GUNICORN_CMD_ARGS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    result = run_check(make_app(GOOD))
+    assert result.exit_code == 0
+    warning = next(
+        line for line in result.output.splitlines() if line.startswith("WARNING") and "GUNICORN_BIND" in line
+    )
+    assert exposed in warning
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [{}, {"GUNICORN_BIND": "127.0.0.1:8000"}, {"GUNICORN_BIND": "[::1]:8000,unix:/run/annex/gunicorn.sock"}],
+)
+def test_gunicorn_bound_to_loopback_or_a_socket_is_fine(make_app, monkeypatch, variables):
+    for name in ("PORT", "GUNICORN_BIND", "GUNICORN_CMD_ARGS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    assert "GUNICORN_BIND" not in run_check(make_app(GOOD)).output
