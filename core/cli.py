@@ -13,8 +13,8 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from core import backup, deploycheck, migrations
 from core.config import masked
-from core.secretkeys import dump_masked
 from core.plugins import discover, hooks_of
+from core.secretkeys import dump_masked
 
 
 @click.command("migrate")
