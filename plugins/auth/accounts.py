@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import SQL, ApiError, get_db, hooks, now, rfc3339, transaction
+from plugins.auth import emails
 from plugins.auth.schema import events, sessions, tokens, users
 
 # PostgreSQL row locks on the account; SQLite's BEGIN IMMEDIATE already holds the whole database.
@@ -18,6 +19,7 @@ _LOCK = {
     (False, False): SQL("SELECT 1 FROM auth_users WHERE id = :id"),
     (False, True): SQL("SELECT 1 FROM auth_users WHERE id = :id"),
 }
+_VERSION = SQL("SELECT password_version FROM auth_users WHERE id = :id")
 
 
 def taken(field: str) -> ApiError:
@@ -84,7 +86,8 @@ def find_by_username(username: str) -> dict[str, Any] | None:
 
 
 def find_by_email(email: str) -> dict[str, Any] | None:
-    return _one(select(users).where(func.lower(users.c.email) == email.lower()))
+    """The account of ``email`` in any spelling of it (``emails.canonical``)."""
+    return _one(select(users).where(func.lower(users.c.email) == emails.lookup_form(email)))
 
 
 def find_by_login(login: str) -> dict[str, Any] | None:
@@ -109,8 +112,33 @@ def public(user: dict[str, Any]) -> dict[str, Any]:
 
 
 def set_password_hash(user_id: int, password_hash: str) -> None:
+    """The same password hashed anew (a higher cost); its version stays."""
     with transaction() as db:
         db.executable.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+
+def password_unchanged(user_id: int, version: int) -> bool:
+    """Inside a transaction: lock the account (shared) and tell whether its password is still
+    ``version``, the one a check made before the transaction verified (bcrypt is too slow to
+    run under a lock). False once it changed or the account is gone: a login that verified the
+    old password must not start a session after the change has ended the others."""
+    return lock(user_id) and _VERSION.scalar(id=user_id) == version
+
+
+def replace_password(user_id: int, password_hash: str, version: int) -> bool:
+    """Set a new password if the current one is still ``version``, under the exclusive lock,
+    so that every login still holding the old one has either committed its session (the
+    caller then revokes it in this transaction) or will find the version changed. False if
+    the password changed meanwhile or the account is gone."""
+    with transaction() as db:
+        if not lock(user_id, exclusive=True):
+            return False
+        changed = db.executable.execute(
+            update(users)
+            .where(users.c.id == user_id, users.c.password_version == version)
+            .values(password_hash=password_hash, password_version=users.c.password_version + 1)
+        )
+    return changed.rowcount == 1
 
 
 def set_email_verified(user_id: int) -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import Field, ValidationInfo, field_validator
 
 from core import Body, plugin_settings
-from plugins.auth import passwords
+from plugins.auth import emails, passwords
 
 USERNAME = re.compile(r"[A-Za-z0-9_.-]{3,32}")
 MAX_EMAIL = 254
@@ -17,15 +16,11 @@ MAX_PASSWORD_INPUT = 4096
 
 
 def check_email(value: str) -> str:
-    """A syntactically valid address of at most 254 characters, lower-cased."""
+    """A syntactically valid address of at most 254 characters, in its canonical form
+    (lower-cased, IDNA domain, NFC: ``emails.canonical``)."""
     if len(value) > MAX_EMAIL:
         raise ValueError(f"must be at most {MAX_EMAIL} characters")
-    try:
-        # Syntax only: no DNS, and reserved names such as example.test are fine.
-        validate_email(value, check_deliverability=False, globally_deliverable=False)
-    except EmailNotValidError:
-        raise ValueError("not a valid email address") from None
-    return value.lower()
+    return emails.canonical(value)
 
 
 def check_new_password(value: str, username: str | None, email: str | None) -> str:

@@ -80,9 +80,9 @@ def revoke(name: str, role: str) -> None:
 @users.command("logout-all")
 @click.argument("name")
 def logout_all(name: str) -> None:
-    """End every session of NAME."""
+    """End every session and every unused reset link of NAME."""
     user = _user(name)
-    count = sessions.revoke_all(user["id"])
+    count = sessions.log_out_everywhere(user["id"])
     click.echo(f"ended {count} session(s) of {user['username']}")
 
 

@@ -39,7 +39,7 @@ def identify(request: Request) -> Identity | None:
         if request.method in UNSAFE_METHODS:
             check_csrf(request, names, claims.get("csrf"))
         transport = "cookie"
-    row = sessions.for_request(claims["sid"])
+    row = sessions.for_request(claims["sid"], claims.get(tokens.SESSION_KEY))
     if row is None or row["user_id"] != int(claims["sub"]):
         raise sessions.revoked()
     roles = json.loads(row["roles"])

@@ -11,7 +11,7 @@ from plugins.auth import accounts, tokens
 from plugins.auth.cookies import CookieNames, new_csrf_value, set_auth_cookies
 
 #: Claims no plugin may override through ``extra_token_claims``.
-REGISTERED = frozenset({*tokens.REQUIRED_CLAIMS, "gen", "csrf"})
+REGISTERED = frozenset({*tokens.REQUIRED_CLAIMS, tokens.SESSION_KEY, "gen", "csrf"})
 
 
 def token_response(
@@ -31,6 +31,7 @@ def token_response(
     common = {
         "user_id": user["id"],
         "session_id": session["id"],
+        "session_key": session["key"],
         "session_end": session["expires_at"],
         "csrf": csrf_value,
     }

@@ -45,6 +45,16 @@ def create(user_id: int, kind: str) -> str:
     return token
 
 
+def void(user_id: int, kind: str) -> int:
+    """End every unused token of ``kind`` of the user (their links stop working); how many."""
+    with transaction() as db:
+        return db.executable.execute(
+            update(tokens)
+            .where(tokens.c.user_id == user_id, tokens.c.kind == kind, tokens.c.used_at.is_(None))
+            .values(used_at=now())
+        ).rowcount
+
+
 def _usable(kind: str, token: str):
     return (
         tokens.c.token_hash == _hash(token),

@@ -3,6 +3,11 @@
 The schema is fixed and constrained, so it is declared with SQLAlchemy Core (which dataset
 runs on) rather than grown column by column: NOT NULL, unique indexes and integer keys come
 out right on both SQLite and PostgreSQL.
+
+Ids are never given twice, on either database: a token or a link that names a deleted row must
+never name a newer one. PostgreSQL's sequences never go back; on SQLite every table is
+``AUTOINCREMENT`` (a plain ``INTEGER PRIMARY KEY`` hands out ``max(id) + 1`` again after a
+delete). These are the current shapes; ``schema_v1`` holds what the first migrations made.
 """
 
 from __future__ import annotations
@@ -18,9 +23,14 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    select,
+    text,
+    update,
 )
 
-from core import Migration
+from core import Migration, now
+from plugins.auth import emails, schema_v1
+from plugins.auth.rebuild import rebuild_sqlite
 
 metadata = MetaData()
 
@@ -34,6 +44,9 @@ users = Table(
     Column("email_verified", Boolean, nullable=False, default=False),
     Column("roles", Text, nullable=False),  # JSON array
     Column("created_at", Float, nullable=False),  # epoch seconds
+    # One more with every change of the password: a login whose check read an older one is late.
+    Column("password_version", Integer, nullable=False, default=1, server_default=text("1")),
+    sqlite_autoincrement=True,
 )
 # Uniqueness is the database's job: a race of two registrations settles here.
 Index("auth_users_username_ci", func.lower(users.c.username), unique=True)
@@ -52,6 +65,9 @@ sessions = Table(
     Column("revoked_at", Float),
     Column("user_agent", String(512)),
     Column("ip", String(64)),
+    # Random, carried by the session's tokens (claim ``sk``): a token names this row, not an id.
+    Column("key", String(64), nullable=False),
+    sqlite_autoincrement=True,
 )
 
 tokens = Table(
@@ -64,6 +80,7 @@ tokens = Table(
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
     Column("used_at", Float),
+    sqlite_autoincrement=True,
 )
 
 events = Table(
@@ -76,6 +93,7 @@ events = Table(
     Column("ip", String(64)),
     Column("user_agent", String(512)),
     Index("auth_events_user", "user_id", "id"),
+    sqlite_autoincrement=True,
 )
 
 
@@ -86,9 +104,47 @@ def _creator(table: Table):
     return up
 
 
+def never_reuse_ids(db):
+    """0005: ids never given twice, sessions with a random key, a password version per account.
+
+    SQLite: every table is rebuilt as ``AUTOINCREMENT`` (rows, indexes and triggers kept).
+    PostgreSQL: its sequences already never reuse an id, so only the columns are added. Sessions
+    that exist get a random key no token carries, and end: their tokens, issued without one,
+    are ``401 token_revoked`` from now on (every user signs in once more after the upgrade).
+    """
+    conn = db.executable
+    if db.is_sqlite:
+        for table in (users, tokens, events):
+            rebuild_sqlite(conn, table)
+        rebuild_sqlite(conn, sessions, {"key": "lower(hex(randomblob(24)))"})
+    else:
+        conn.exec_driver_sql("ALTER TABLE auth_users ADD COLUMN password_version INTEGER DEFAULT 1 NOT NULL")
+        conn.exec_driver_sql("ALTER TABLE auth_sessions ADD COLUMN key VARCHAR(64)")
+        conn.exec_driver_sql("UPDATE auth_sessions SET key = replace(gen_random_uuid()::text, '-', '')")
+        conn.exec_driver_sql("ALTER TABLE auth_sessions ALTER COLUMN key SET NOT NULL")
+    conn.execute(update(sessions).where(sessions.c.revoked_at.is_(None)).values(revoked_at=now()))
+
+
+def canonical_emails(db):
+    """0006: stored addresses in the canonical form registration now stores (``emails``).
+
+    An address whose canonical form another account already holds keeps its old spelling: both
+    accounts stay, and that one still signs in by username.
+    """
+    conn = db.executable
+    held = {row.email for row in conn.execute(select(users.c.email))}
+    for row in conn.execute(select(users.c.id, users.c.email)).all():
+        canonical = emails.lookup_form(row.email)
+        if canonical != row.email and canonical not in held:
+            conn.execute(update(users).where(users.c.id == row.id).values(email=canonical))
+            held.add(canonical)
+
+
 MIGRATIONS = [
-    Migration("auth", "0001_users", _creator(users)),
-    Migration("auth", "0002_sessions", _creator(sessions)),
-    Migration("auth", "0003_tokens", _creator(tokens)),
-    Migration("auth", "0004_events", _creator(events)),
+    Migration("auth", "0001_users", _creator(schema_v1.users)),
+    Migration("auth", "0002_sessions", _creator(schema_v1.sessions)),
+    Migration("auth", "0003_tokens", _creator(schema_v1.tokens)),
+    Migration("auth", "0004_events", _creator(schema_v1.events)),
+    Migration("auth", "0005_ids_never_reused", never_reuse_ids),
+    Migration("auth", "0006_canonical_emails", canonical_emails),
 ]

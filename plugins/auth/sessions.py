@@ -2,26 +2,30 @@
 
 The per-request check is one primary-key lookup (joined to the account by its primary key)
 through prepared SQL: dataset's query building costs ~30 times a raw lookup on this hot path.
+A token names its session by id *and* by the session's random ``key``: an id alone is a number
+anyone can guess, and a token must never open a row it was not issued for.
 Rotation is a compare-and-swap on ``generation`` in the database, so two concurrent refreshes
 can never fork a session.
 """
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select, text, update
 
 from core import SQL, ApiError, get_db, now, transaction
-from plugins.auth import accounts
+from plugins.auth import accounts, onetime
 from plugins.auth.schema import sessions
 
 #: Seconds between two writes of a session's ``last_used_at`` (hot paths write little).
 TOUCH_INTERVAL = 60
 
 _FOR_REQUEST = SQL(
-    "SELECT s.user_id, s.revoked_at, s.expires_at, s.last_used_at,"
+    "SELECT s.user_id, s.key, s.revoked_at, s.expires_at, s.last_used_at,"
     " u.username, u.email, u.email_verified, u.roles, u.created_at"
     " FROM auth_sessions s JOIN auth_users u ON u.id = s.user_id WHERE s.id = :sid"
 )
@@ -36,14 +40,22 @@ def revoked() -> ApiError:
     return ApiError(401, "token_revoked", "this session has ended; log in again")
 
 
+def matches(session: dict[str, Any], key: Any) -> bool:
+    """Whether a token's ``sk`` claim is this session's key (a token without one never is)."""
+    return isinstance(key, str) and hmac.compare_digest(session["key"].encode(), key.encode())
+
+
 def create(user_id: int, max_age: int, user_agent: str, ip: str) -> dict[str, Any]:
+    """A new session; inside the caller's transaction when there is one."""
     started = now()
+    key = secrets.token_urlsafe(24)
     with transaction() as db:
         if not accounts.lock(user_id):  # deleted since the login read it: no session of it may remain
             raise revoked()
         result = db.executable.execute(
             insert(sessions).values(
                 user_id=user_id,
+                key=key,
                 generation=1,
                 created_at=started,
                 expires_at=started + max_age,
@@ -53,13 +65,13 @@ def create(user_id: int, max_age: int, user_agent: str, ip: str) -> dict[str, An
             )
         )
         session_id = result.inserted_primary_key[0]
-    return {"id": session_id, "generation": 1, "expires_at": started + max_age}
+    return {"id": session_id, "key": key, "generation": 1, "expires_at": started + max_age}
 
 
-def for_request(session_id: int) -> dict[str, Any] | None:
-    """The live session and its account, for one authenticated request; None if gone."""
+def for_request(session_id: int, key: Any) -> dict[str, Any] | None:
+    """The live session ``key`` names and its account, for one authenticated request; None if gone."""
     row = _FOR_REQUEST.one(sid=session_id)
-    if row is None or row["revoked_at"] is not None:
+    if row is None or row["revoked_at"] is not None or not matches(row, key):
         return None
     current = now()
     if row["expires_at"] <= current:
@@ -83,12 +95,18 @@ class Refreshed:
     rotated: bool
 
 
-def refresh(session_id: int, generation: int, user_id: int, grace: float) -> Refreshed:
+def refresh(session_id: int, key: Any, generation: int, user_id: int, grace: float) -> Refreshed:
     """Rotate the session if ``generation`` is current; re-issue within the grace window;
-    otherwise the token is being reused: revoke the whole session."""
+    otherwise the token is being reused: revoke the whole session. A token of another session
+    (wrong ``key``) changes nothing."""
     session = get(session_id)
     current = now()
-    if session is None or session["user_id"] != user_id or session["revoked_at"] is not None:
+    if (
+        session is None
+        or not matches(session, key)
+        or session["user_id"] != user_id
+        or session["revoked_at"] is not None
+    ):
         raise revoked()
     if session["expires_at"] <= current:
         raise ApiError(401, "token_expired", "this session has reached its maximum age; log in again")
@@ -135,6 +153,15 @@ def revoke_all(user_id: int, keep: int | None = None) -> int:
         condition.append(sessions.c.id != keep)
     with transaction() as db:
         return db.executable.execute(update(sessions).where(*condition).values(revoked_at=now())).rowcount
+
+
+def log_out_everywhere(user_id: int) -> int:
+    """End every session and every unused reset link of ``user_id`` in one transaction, the
+    account locked first as a password change locks it; how many sessions ended."""
+    with transaction():
+        accounts.lock(user_id, exclusive=True)
+        onetime.void(user_id, onetime.RESET)
+        return revoke_all(user_id)
 
 
 def active(user_id: int) -> list[dict[str, Any]]:

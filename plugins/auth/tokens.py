@@ -23,6 +23,9 @@ from plugins.auth.keys import KeyRing, derive
 ALGORITHM = "HS256"
 AUDIENCE = "annex"
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "sid", "jti", "iat", "exp", "typ"]
+#: The claim carrying the session's random key. Not required by ``decode``: a token without it
+#: (issued before sessions had keys) is a valid signature of a session that has ended.
+SESSION_KEY = "sk"
 ACCESS = "access"
 #: A user id as ``sub`` carries it: 1 to 19 ASCII digits.
 SUBJECT = re.compile(r"[0-9]{1,19}")
@@ -50,6 +53,7 @@ def issue(
     typ: str,
     user_id: int,
     session_id: int,
+    session_key: str,
     ttl: int,
     session_end: float,
     *,
@@ -73,6 +77,7 @@ def issue(
         exp=expires,
         typ=typ,
     )
+    claims[SESSION_KEY] = session_key
     if generation is not None:
         claims["gen"] = generation
     if csrf is not None:

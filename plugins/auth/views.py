@@ -18,8 +18,8 @@ from core import (
     hooks,
     plugin_settings,
     rfc3339,
+    transaction,
     unauthorized,
-    unavailable,
 )
 from plugins.auth import accounts, activity, guard, mail, onetime, passwords, sessions, tokens
 from plugins.auth.bodies import (
@@ -139,9 +139,17 @@ def login(body: Login):
     check_rate_limit("login", s.limits.login, *_ip_and_account(user, body.username), fail_closed=True)
     if not guard.check(user, body.password) or user is None:
         raise invalid_credentials()
+    stronger = None
     if passwords.cost_of(user["password_hash"]) < s.bcrypt_rounds:  # never weaken a stored hash
-        accounts.set_password_hash(user["id"], password_hash(body.password))
-    session = new_session(user)
+        stronger = password_hash(body.password)
+    # The password was checked outside any transaction (bcrypt is slow): the session starts only
+    # if it is still the account's password, so a change that ended the others ends this too.
+    with transaction():
+        if not accounts.password_unchanged(user["id"], user["password_version"]):
+            raise invalid_credentials()
+        if stronger is not None:
+            accounts.set_password_hash(user["id"], stronger)
+        session = new_session(user)
     activity.record(user["id"], "login")
     return token_response(user, session, session["generation"])
 
@@ -169,7 +177,11 @@ def refresh(body: RefreshToken):
         raise unauthorized(message="invalid token")
     try:
         result = sessions.refresh(
-            claims["sid"], generation, int(claims["sub"]), settings().refresh_grace_seconds
+            claims["sid"],
+            claims.get(tokens.SESSION_KEY),
+            generation,
+            int(claims["sub"]),
+            settings().refresh_grace_seconds,
         )
     except sessions.ReuseDetected as reuse:
         activity.record(reuse.session["user_id"], "refresh_reuse")
@@ -186,7 +198,12 @@ def logout(body: RefreshToken):
     """End this session (access token, refresh token in the body, or the cookies)."""
     claims = _logout_claims(body.refresh_token)
     session = sessions.get(claims["sid"])
-    if session is not None and session["user_id"] == int(claims["sub"]) and sessions.revoke(claims["sid"]):
+    if (
+        session is not None
+        and session["user_id"] == int(claims["sub"])
+        and sessions.matches(session, claims.get(tokens.SESSION_KEY))
+        and sessions.revoke(claims["sid"])
+    ):
         activity.record(session["user_id"], "logout")
     return no_content(clear_cookies=True)
 
@@ -216,7 +233,7 @@ def logout_all(body: Password):
     user = me()
     if not verify(user, body.password):
         raise invalid_credentials()
-    sessions.revoke_all(user["id"])
+    sessions.log_out_everywhere(user["id"])
     activity.record(user["id"], "logout_all")
     return no_content(clear_cookies=True)
 
@@ -292,8 +309,13 @@ def change_password(body: ChangePassword):
         raise field_error("new_password", f"password {problem}")
     if not verify(user, body.current_password):
         raise invalid_credentials()
-    accounts.set_password_hash(user["id"], password_hash(body.new_password))
-    sessions.revoke_all(user["id"], keep=current_identity().session_id)
+    new_hash = password_hash(body.new_password)
+    # One transaction: no session or reset link of the old password outlives the change.
+    with transaction():
+        if not accounts.replace_password(user["id"], new_hash, user["password_version"]):
+            raise invalid_credentials()  # changed meanwhile: the password checked was an old one
+        onetime.void(user["id"], onetime.RESET)
+        sessions.revoke_all(user["id"], keep=current_identity().session_id)
     activity.record(user["id"], "password_changed")
     return no_content()
 
@@ -305,7 +327,9 @@ def request_password_reset(body: ResetRequest):
     check_rate_limit("password_reset_account", settings().limits.password_reset_account, body.email)
     user = accounts.find_by_email(body.email)
     if user is not None:
-        mail.reset_message(user["email"], onetime.create(user["id"], onetime.RESET))
+        # The link and its mail in one transaction; the outbox sends it after the answer.
+        with transaction():
+            mail.reset_message(user["email"], onetime.create(user["id"], onetime.RESET))
     return {"status": "accepted"}, 202
 
 
@@ -321,9 +345,15 @@ def confirm_password_reset(body: ResetConfirm):
     )
     if problem:
         raise field_error("new_password", f"password {problem}")
-    onetime.consume(body.token, onetime.RESET)
-    accounts.set_password_hash(user["id"], password_hash(body.new_password))
-    sessions.revoke_all(user["id"])
+    new_hash = password_hash(body.new_password)
+    # One transaction, the account locked first: the token is used, every other link of the
+    # user dies with the password it was sent to replace, and every session ends.
+    with transaction():
+        if not accounts.replace_password(user["id"], new_hash, user["password_version"]):
+            raise onetime.invalid()  # another reset or change came first and ended this link
+        onetime.consume(body.token, onetime.RESET)
+        onetime.void(user["id"], onetime.RESET)
+        sessions.revoke_all(user["id"])
     activity.record(user["id"], "password_reset")
     return no_content()
 
@@ -332,14 +362,14 @@ def confirm_password_reset(body: ResetConfirm):
 @endpoint(
     auth=True,
     status=202,
-    responses={429: "too many messages for this account", 503: "the message could not be sent"},
+    responses={429: "too many messages for this account"},
 )
 def request_email_verification():
     """Mail a link that confirms the account's address (a few an hour: an inbox is not flooded)."""
     user = me()
     check_rate_limit("verify_email_account", settings().limits.verify_email_account, str(user["id"]))
-    if not mail.verification_message(user["email"], onetime.create(user["id"], onetime.VERIFY)):
-        raise unavailable("the message could not be sent; try again later", retry_after=60)
+    with transaction():
+        mail.verification_message(user["email"], onetime.create(user["id"], onetime.VERIFY))
     return {"status": "accepted"}, 202
 
 
