@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
 from tests.testplugins import hello
 
 INDEX = "<!doctype html><title>home</title>"
+DEMO_SITE = Path(__file__).resolve().parents[2] / "site"
 SECRET = "top secret outside the site"
 
 
@@ -168,3 +171,96 @@ def test_tooling_beside_the_pages_is_not_served(make_app, tmp_path):
     assert client.get("/").status_code == 200
     assert client.get("/node_modules/vite/index.js").status_code == 404
     assert client.get("/.env").status_code == 404
+
+
+TOOLING = [
+    "package.json",
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "tsconfig.json",
+    "vite.config.js",
+    "vite.config.mts",
+    "webpack.config.cjs",
+    "Package.JSON",
+]
+
+
+@pytest.mark.parametrize("name", TOOLING)
+def test_tooling_files_in_the_site_folder_are_not_served(client, site, name):
+    (site / name).write_text('{"devDependencies": {"vite": "^8"}}')
+    (site / "docs" / name).write_text('{"devDependencies": {"vite": "^8"}}')
+    assert_json_404(client.get(f"/{name}"))
+    assert_json_404(client.get(f"/docs/{name}"))
+    assert client.get("/style.css").status_code == 200
+
+
+def test_the_demo_site_folder_holds_no_tooling():
+    names = {path.name.lower() for path in DEMO_SITE.rglob("*")}
+    assert not names & {name.lower() for name in TOOLING}, (
+        "tooling belongs in frontend/, not in the served site/"
+    )
+    assert "node_modules" not in names
+
+
+NO_REFERRER_PAGE = """<!doctype html>
+<html><head>
+<meta charset="utf-8">
+<meta name="referrer" content="no-referrer">
+<title>reset</title>
+</head><body>reset</body></html>
+"""
+
+
+def test_a_page_that_asks_for_no_referrer_gets_the_header_too(client, site):
+    (site / "reset.html").write_text(NO_REFERRER_PAGE)
+    page = client.get("/reset.html?token=mailed-secret")
+    assert page.status_code == 200
+    assert page.headers.getlist("Referrer-Policy") == ["no-referrer"]
+    assert client.get("/reset.html").headers.getlist("Referrer-Policy") == ["no-referrer"]
+    # Other pages, assets and the API keep the usual policy, exactly once.
+    for path in ("/", "/style.css", "/api/hello"):
+        assert client.get(path).headers.getlist("Referrer-Policy") == ["strict-origin-when-cross-origin"]
+
+
+def test_the_header_follows_the_page_when_it_changes(client, site):
+    page = site / "reset.html"
+    page.write_text(NO_REFERRER_PAGE)
+    assert client.get("/reset.html").headers["Referrer-Policy"] == "no-referrer"
+    page.write_text(NO_REFERRER_PAGE.replace('content="no-referrer"', "content='same-origin'  "))
+    assert client.get("/reset.html").headers["Referrer-Policy"] == "same-origin"
+    page.write_text("<!doctype html><title>plain</title>")
+    assert client.get("/reset.html").headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    page.write_text('<meta name="referrer" content="bogus">')
+    assert client.get("/reset.html").headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+class Head(HTMLParser):
+    """The start tags of a page, in order."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+@pytest.mark.parametrize("page", ["reset-password.html", "verify-email.html"])
+def test_the_demo_pages_of_mailed_links_send_no_referrer_and_drop_the_token_first(make_app, page):
+    client = make_app({"site": {"static_dir": str(DEMO_SITE)}}).test_client()
+    answer = client.get(f"/{page}?token=mailed-secret")
+    assert answer.status_code == 200
+    assert answer.headers.getlist("Referrer-Policy") == ["no-referrer"]
+    head = Head()
+    head.feed(answer.get_data(as_text=True))
+    loads = [(tag, attrs) for tag, attrs in head.tags if tag in ("script", "link", "img", "iframe")]
+    # Before anything is requested: the meta policy, then the classic script that removes the token.
+    meta = head.tags.index(("meta", {"name": "referrer", "content": "no-referrer"}))
+    first = head.tags.index(loads[0])
+    assert meta < first
+    assert loads[0] == ("script", {"src": "/mailed-token.js"})  # not a module: it runs at once
+    script = client.get("/mailed-token.js")
+    assert script.status_code == 200
+    assert "history.replaceState" in script.get_data(as_text=True)

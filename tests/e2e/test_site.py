@@ -384,3 +384,57 @@ def test_login_follows_next_only_on_this_site(
         log_in_here(page, "carol", PASSWORD)
         page.wait_for_url(f"{server.url}{landing}")
     assert errors == []
+
+
+def test_mailed_links_leave_their_token_in_no_address_bar_referer_or_later_request(
+    make_server: Callable[..., Server], new_context: Callable[..., Any]
+) -> None:
+    """Issue 15 point 8: the reset and verification pages send no Referer, take the token out of
+    the address bar before they load anything, and still work (their POST carries a real Origin)."""
+    server = make_server()
+    api = server.gunicorn.request
+    status, body, _ = api(
+        "POST", "/api/auth/register", {"username": "mallory", "email": EMAIL, "password": PASSWORD}
+    )
+    assert status == 201, body
+    bearer = {"Authorization": f"Bearer {body['access_token']}"}
+    assert api("POST", "/api/auth/verify-email", {}, headers=bearer)[0] == 202
+    assert api("POST", "/api/auth/password-reset", {"email": EMAIL})[0] == 202
+    errors: list[str] = []
+
+    def open_link(page_name: str) -> tuple[Any, list[Any], str]:
+        link = server.wait_for_link(EMAIL, page_name)
+        token = link.split("token=", 1)[1]
+        page = watch(new_context(server).new_page(), errors)
+        requests: list[Any] = []
+        page.on("request", lambda request: requests.append(request))
+        page.goto(server.url + link)
+        return page, requests, token
+
+    def assert_no_leak(page: Any, requests: list[Any], token: str) -> None:
+        assert "token" not in page.evaluate("location.href")
+        assert page.evaluate("document.referrer") == ""
+        document, *loaded = requests
+        assert token in document.url  # the navigation itself, and nothing after it
+        assert loaded, "the page loaded nothing?"
+        for request in loaded:
+            headers = request.all_headers()
+            assert token not in request.url, request.url
+            assert token not in headers.get("referer", ""), (request.url, headers.get("referer"))
+            if request.method == "POST":
+                assert headers.get("origin") == server.url, headers  # not "null": the CSRF check passes
+
+    verify, requests, token = open_link("verify-email.html")
+    expect(verify.locator("#verify-status")).to_have_text("Thank you: your email address is confirmed.")
+    assert_no_leak(verify, requests, token)
+    assert any(request.method == "POST" for request in requests)
+
+    reset, requests, token = open_link("reset-password.html")
+    reset.get_by_label("New password", exact=True).fill(SECOND_PASSWORD)
+    reset.get_by_label("Repeat the new password").fill(SECOND_PASSWORD)
+    reset.get_by_role("button", name="Set the password").click()
+    expect(reset.locator("#reset-done")).to_be_visible()
+    assert_no_leak(reset, requests, token)
+    assert any(request.method == "POST" for request in requests)
+    assert errors == []
+    assert api("POST", "/api/auth/login", {"username": "mallory", "password": SECOND_PASSWORD})[0] == 200

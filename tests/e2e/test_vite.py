@@ -1,9 +1,10 @@
 """Development through Vite (issue 8): the demo site on the Vite dev server, Annex behind its proxy.
 
 The two commands of docs/frontend.md, for real: ``flask --app core run`` (after ``flask migrate``,
-as ``make run`` does) and ``npx vite`` with ``site/vite.config.js``, its ``/api`` and ``/members``
-proxied to Flask through ``ANNEX_BACKEND_URL``. Vite comes from ``site/package.json`` and
-``site/package-lock.json``, installed with ``npm ci`` into a temporary folder (never into site/).
+as ``make run`` does) and ``npx vite`` with ``frontend/vite.config.js``, which serves ``site/``, its
+``/api`` and ``/members`` proxied to Flask through ``ANNEX_BACKEND_URL``. Vite comes from
+``frontend/package.json`` and ``frontend/package-lock.json`` (tooling stays out of the served
+``site/``), installed with ``npm ci`` into a temporary folder.
 The browser talks to the Vite port only: every request to another origin is aborted and counted.
 """
 
@@ -37,7 +38,7 @@ from tests.servers import free_port, write_toml
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "site"
+FRONTEND = ROOT / "frontend"
 FLASK = Path(sys.executable).with_name("flask")
 #: Vite 8 runs on Node ^20.19 or >= 22.12 (its "engines").
 NODE_MINIMUM = (20, 19)
@@ -72,7 +73,7 @@ def _environment(**extra: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def vite_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder holding site/package.json, site/package-lock.json and the node_modules of `npm ci`."""
+    """A folder holding frontend/package.json, package-lock.json and the node_modules of `npm ci`."""
     for tool in ("node", "npm", "npx"):
         require(shutil.which(tool) is not None, f"{tool} is not installed (Node.js 20.19 or later)")
     version = _node_version()
@@ -82,7 +83,7 @@ def vite_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     folder = tmp_path_factory.mktemp("vite")
     for name in ("package.json", "package-lock.json"):
-        shutil.copy(SITE / name, folder / name)
+        shutil.copy(FRONTEND / name, folder / name)
     try:
         result = subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund", "--prefer-offline"],
@@ -210,7 +211,7 @@ def dev_servers(
         _wait_for(f"{flask_url}/api/health", processes[-1], flask_log, "flask run")
         vite = [
             "npx", "--no", "--", "vite",
-            "--config", str(SITE / "vite.config.js"),
+            "--config", str(FRONTEND / "vite.config.js"),
             "--host", "127.0.0.1", "--port", str(vite_port), "--strictPort",
         ]  # fmt: skip
         processes.append(_start(vite, vite_install, _environment(ANNEX_BACKEND_URL=flask_url), vite_log))
