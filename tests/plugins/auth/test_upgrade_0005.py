@@ -68,6 +68,10 @@ def old_db(database_url):
                 "INSERT INTO auth_events (id, user_id, type, at) VALUES (:id, 1, 'login', :at)",
                 id=event_id, at=at,
             )  # fmt: skip
+        if db.is_postgres:  # where the sequences stand after handing out these ids themselves
+            last_ids = {"auth_users": 7, "auth_sessions": 3, "auth_tokens": 1, "auth_events": 3}
+            for table, last in last_ids.items():
+                db.query(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {last})")
         db.query("CREATE INDEX ops_events_type ON auth_events (type)")
         db.query("DELETE FROM auth_users WHERE id = 7")
     yield db
