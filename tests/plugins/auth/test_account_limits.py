@@ -337,7 +337,7 @@ def test_login_and_the_four_routes_share_one_budget_across_gunicorn_workers(serv
             send("DELETE", f"/api/auth/sessions/{other}", {"password": password}, token),
         ]
 
-    # One wrong password on each of the five (many connections: both workers answer).
+    # One wrong password on each of the five (a new connection each: either worker may answer).
     assert [status for status, _, _ in wrong_and_right(WRONG)] == [401] * 5
     for status, data, response in wrong_and_right(PASSWORD):
         assert (status, data["error"]["code"]) == (429, "rate_limited"), data
