@@ -22,6 +22,7 @@ from core.cookie_session import CookieSessionInterface
 from core.migrations import Migration, apply, ordered
 from core.plugins import PluginError, build_manager, call_each, discover
 from core.static import static_server
+from core.writecheck import WriteCheck
 
 log = logging.getLogger("annex")
 
@@ -61,6 +62,7 @@ class Annex:
     plugin_of_blueprint: dict[str, str] = field(default_factory=dict)
     static_fallback: Callable[[], Response | None] | None = None
     openapi: dict[str, Any] | None = None
+    writes: WriteCheck = field(default_factory=WriteCheck)
 
 
 def create_app(

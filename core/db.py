@@ -136,20 +136,24 @@ def transaction(db: dataset.Database | None = None) -> Iterator[dataset.Database
     db.local.tx = [True]
     try:
         yield db
+        db.local.tx = []
+        # Inside the try: a commit that fails (SQLite's "database or disk is full") must roll
+        # back too, or SQLAlchemy refuses every later statement on this thread's connection.
+        conn.commit()
     except BaseException:
         db.local.tx = []
         with contextlib.suppress(SQLAlchemyError):  # a dead connection has nothing to roll back
             conn.rollback()
         db._flush_tables()  # dataset's cached table metadata may describe rolled-back DDL
         raise
-    db.local.tx = []
-    conn.commit()
 
 
 def _end_implicit(conn: Connection) -> None:
     """Roll back what is open on this connection: SQLAlchemy's autobegun transaction, and one
-    the driver began for statements run on it directly (``core.sql``)."""
-    if conn.in_transaction():
+    the driver began for statements run on it directly (``core.sql``). A transaction whose
+    statement or commit failed is no longer "in progress" but still blocks the connection
+    until it is rolled back, so it is rolled back too."""
+    if conn.get_transaction() is not None:
         conn.rollback()
     raw = conn.connection.dbapi_connection
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, jsonify
 from pydantic import BaseModel
 
+from core import writecheck
 from core.api import endpoint
 from core.migrations import Migration
 from core.openapi import generate
@@ -22,15 +23,22 @@ class Health(BaseModel):
 
 
 @bp.get("/health")
-@endpoint(response=Health, responses={503: "the database does not answer"})
+@endpoint(response=Health, responses={503: "the database does not answer or does not take writes"})
 def health():
-    """Liveness and database check: 200 when the database answers, 503 otherwise."""
+    """Liveness and database check: 200 when the database answers and takes writes (a full
+    disk answers reads but no write), 503 otherwise."""
     try:
         _PING.scalar()
     except Exception:
         current_app.logger.exception("health check: database does not answer")
-        return {"status": "unavailable", "checks": {"database": "unavailable"}}, 503
+        return _UNAVAILABLE
+    if not current_app.extensions["annex"].writes.writable():  # logged by the probe
+        return _UNAVAILABLE
     return {"status": "ok", "checks": {"database": "ok"}}
+
+
+#: Health's answer while the database does not answer or does not take writes.
+_UNAVAILABLE = ({"status": "unavailable", "checks": {"database": "unavailable"}}, 503, {"Retry-After": "2"})
 
 
 @bp.get("/openapi.json")
@@ -51,4 +59,7 @@ def register_routes(app: Flask) -> Blueprint:
 
 @hookimpl
 def register_migrations() -> list[Migration]:
-    return [Migration("core", "0001_ratelimits", create_table)]
+    return [
+        Migration("core", "0001_ratelimits", create_table),
+        Migration("core", "0002_write_probe", writecheck.create_table),
+    ]
