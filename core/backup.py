@@ -70,7 +70,9 @@ def copy_database(source: dataset.Database, target_url: str, migrations: list[Mi
 
     The target gets its schema from the same migrations (so constraints and indexes are the
     real ones); columns that plugins added on the fly (profile fields) are added as found. Ids
-    are kept, so sessions, tokens and ETags stay valid.
+    are kept, so sessions, tokens and ETags stay valid, and the target never gives an id the
+    source has given, even one whose row was deleted (its sequence, or SQLite's
+    ``sqlite_sequence``, starts past the source's high-water mark).
     """
     target = connect(target_url)
     try:
@@ -83,6 +85,7 @@ def copy_database(source: dataset.Database, target_url: str, migrations: list[Mi
             warnings.filterwarnings("ignore", "Skipped unsupported reflection", SAWarning)
             source_meta.reflect(source.engine)
         counts: dict[str, int] = {}
+        given = _ids_given(source, source_meta)
         with target.engine.begin() as conn:
             target_meta.reflect(conn)
             for name in _ordered(source_meta):
@@ -90,7 +93,9 @@ def copy_database(source: dataset.Database, target_url: str, migrations: list[Mi
                     continue
                 counts[name] = _copy_table(source, source_meta.tables[name], conn, target_meta)
             if target.is_postgres:
-                _reset_sequences(conn, target_meta, counts)
+                _reset_sequences(conn, target_meta, counts, given)
+            else:
+                _raise_sqlite_sequences(conn, counts, given)
         return counts
     finally:
         target.close()
@@ -140,8 +145,32 @@ def _python_type(column: Any) -> type | None:
         return None
 
 
-def _reset_sequences(conn: Any, meta: MetaData, counts: dict[str, int]) -> None:
-    """PostgreSQL's id sequences must continue after the copied ids."""
+def _ids_given(source: dataset.Database, meta: MetaData) -> dict[str, int]:
+    """The highest id each table of the source has ever handed out, where the database knows it
+    (SQLite ``AUTOINCREMENT`` tables, PostgreSQL sequences): more than ``MAX(id)`` after a delete."""
+    given: dict[str, int] = {}
+    with source.engine.connect() as conn:
+        if source.is_sqlite:
+            if conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first():
+                given = {
+                    name: int(seq)
+                    for name, seq in conn.execute(text("SELECT name, seq FROM sqlite_sequence"))
+                }
+            return given
+        for name, table in meta.tables.items():
+            if "id" not in table.columns:
+                continue
+            last = conn.execute(
+                text("SELECT pg_sequence_last_value(CAST(pg_get_serial_sequence(:t, 'id') AS regclass))"),
+                {"t": name},
+            ).scalar()
+            if last is not None:
+                given[name] = int(last)
+    return given
+
+
+def _reset_sequences(conn: Any, meta: MetaData, counts: dict[str, int], given: dict[str, int]) -> None:
+    """PostgreSQL's id sequences must continue after every id the source has given."""
     for name in counts:
         table = meta.tables.get(name)
         if table is None or "id" not in table.columns:
@@ -149,6 +178,29 @@ def _reset_sequences(conn: Any, meta: MetaData, counts: dict[str, int]) -> None:
         sequence = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": name}).scalar()
         if sequence:
             conn.execute(
-                text(f'SELECT setval(:s, COALESCE((SELECT MAX(id) FROM "{name}"), 0) + 1, false)'),
-                {"s": sequence},
+                text(f'SELECT setval(:s, GREATEST(COALESCE(MAX(id), 0), :given) + 1, false) FROM "{name}"'),
+                {"s": sequence, "given": given.get(name, 0)},
+            )
+
+
+def _raise_sqlite_sequences(conn: Any, counts: dict[str, int], given: dict[str, int]) -> None:
+    """SQLite ``AUTOINCREMENT`` tables continue after every id the source has given (inserting
+    the copied rows only moved them to ``MAX(id)``)."""
+    for name in counts:
+        if name not in given:
+            continue
+        sql = conn.execute(
+            text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t"), {"t": name}
+        )
+        if "AUTOINCREMENT" not in (sql.scalar() or "").upper():
+            continue
+        updated = conn.execute(
+            text("UPDATE sqlite_sequence SET seq = :given WHERE name = :t AND seq < :given"),
+            {"t": name, "given": given[name]},
+        ).rowcount
+        present = conn.execute(text("SELECT 1 FROM sqlite_sequence WHERE name = :t"), {"t": name}).first()
+        if not updated and present is None:
+            conn.execute(
+                text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :given)"),
+                {"t": name, "given": given[name]},
             )
