@@ -56,7 +56,11 @@ class Stack:
     app_port: int
     certificate: Path
     site: Path
-    nginx_log: Path
+    nginx_folder: Path
+    app_log: Path | None
+
+    def access_log(self) -> str:
+        return (self.nginx_folder / "access.log").read_text(errors="replace")
 
     def context(self, **versions: Any) -> ssl.SSLContext:
         context = ssl.create_default_context(cafile=str(self.certificate))
@@ -72,10 +76,11 @@ class Stack:
         headers: dict[str, str] | None = None,
         source: str = "127.0.0.1",
         raw: bytes | None = None,
+        timeout: float = 20,
     ) -> Response:
         """One HTTPS request to nginx, from the loopback address ``source``."""
         connection = http.client.HTTPSConnection(
-            "127.0.0.1", self.https_port, context=self.context(), timeout=20, source_address=(source, 0)
+            "127.0.0.1", self.https_port, context=self.context(), timeout=timeout, source_address=(source, 0)
         )
         headers = dict(headers or {})
         data = raw
@@ -160,26 +165,30 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> No
     raise AssertionError(f"nginx did not listen on {port}:\n{log.read_text(errors='replace')}")
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    require(Path(NGINX).exists(), "nginx is not installed (apt-get install nginx)")
-    require(OPENSSL is not None, "the openssl command is not installed (apt-get install openssl)")
-    require(os.geteuid() == 0, "nginx's test server must run as root here (its workers read the test folder)")
-    folder = tmp_path_factory.mktemp("nginx")
-    certificate, key = _certificate(folder)
-    # The real site, plus a dotfile nginx must never serve.
-    site = folder / "site"
-    shutil.copytree(ROOT / "site", site)
-    (site / ".env").write_text("ANNEX_SECRET_KEY=must-not-leak\n")
-    (folder / "temp").mkdir()
-    https_port, http_port, app_port = free_port(), free_port(), free_port()
+@dataclass
+class Nginx:
+    """A running nginx with its own prefix folder (logs, pid, temporary files)."""
+
+    process: subprocess.Popen[bytes]
+    https_port: int
+    http_port: int
+    folder: Path
+
+    def access_log(self) -> str:
+        return (self.folder / "access.log").read_text(errors="replace")
+
+
+def _start_nginx(folder: Path, site: Path, certificate: Path, key: Path, upstream_port: int) -> Nginx:
+    """Render deploy/nginx.conf for 127.0.0.1 into ``folder`` and run it in the foreground."""
+    (folder / "temp").mkdir(parents=True)
+    https_port, http_port = free_port(), free_port()
     conf = _render(
         folder,
         server_name="127.0.0.1",
         listen_address="127.0.0.1",
         https_port=str(https_port),
         http_port=str(http_port),
-        upstream=f"127.0.0.1:{app_port}",
+        upstream=f"127.0.0.1:{upstream_port}",
         site_root=str(site),
         protected_root=str(ROOT / "protected"),
         certificate=str(certificate),
@@ -190,26 +199,77 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         temp_dir=str(folder / "temp"),
         acme_root=str(folder / "acme"),
     )
-    nginx_log = folder / "nginx.out"
+    output = folder / "nginx.out"
     command = [NGINX, "-p", str(folder), "-c", str(conf), "-e", str(folder / "startup.log")]
     check = subprocess.run([*command, "-t"], capture_output=True, text=True, timeout=60)
     assert check.returncode == 0, check.stderr
+    with output.open("wb") as out:
+        process = subprocess.Popen(
+            [*command, "-g", "daemon off;"], stdout=out, stderr=subprocess.STDOUT, cwd=folder
+        )
+    try:
+        _wait_for_port(https_port, process, output)
+        _wait_for_port(http_port, process, output)
+    except BaseException:
+        stop(process)
+        raise
+    return Nginx(process, https_port, http_port, folder)
+
+
+#: Tooling a site folder may hold: nginx must not serve it (nor must the app: tests/core/test_static.py).
+TOOLING = [
+    "package.json",
+    "package-lock.json",
+    "vite.config.js",
+    "yarn.lock",
+    "node_modules/vite/package.json",
+]
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """(folder, certificate, key): a self-signed certificate, and the real site plus what must not leak."""
+    require(Path(NGINX).exists(), "nginx is not installed (apt-get install nginx)")
+    require(OPENSSL is not None, "the openssl command is not installed (apt-get install openssl)")
+    require(os.geteuid() == 0, "nginx's test server must run as root here (its workers read the test folder)")
+    folder = tmp_path_factory.mktemp("nginx")
+    cert, key = _certificate(folder)
+    site = folder / "site"
+    shutil.copytree(ROOT / "site", site)
+    (site / ".env").write_text("ANNEX_SECRET_KEY=must-not-leak\n")
+    for name in TOOLING:
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text('{"tooling": "must-not-leak"}\n')
+    return folder, cert, key
+
+
+@pytest.fixture(scope="module")
+def stack(certificate: tuple[Path, Path, Path]) -> Iterator[Stack]:
+    folder, cert, key = certificate
+    app_port = free_port()
     app = nginx = None
     try:
-        env = production_env(folder, f"https://127.0.0.1:{https_port}", folder / "annex.db")
+        nginx = _start_nginx(folder / "front", folder / "site", cert, key, app_port)
+        env = production_env(folder, f"https://127.0.0.1:{nginx.https_port}", folder / "annex.db")
         app = start_app(folder / "app", env, port=app_port)
-        with nginx_log.open("wb") as out:
-            nginx = subprocess.Popen(
-                [*command, "-g", "daemon off;"], stdout=out, stderr=subprocess.STDOUT, cwd=folder
-            )
-        _wait_for_port(https_port, nginx, nginx_log)
-        _wait_for_port(http_port, nginx, nginx_log)
-        yield Stack(https_port, http_port, app_port, certificate, site, folder / "error.log")
+        yield Stack(nginx.https_port, nginx.http_port, app_port, cert, folder / "site", nginx.folder, app.log)
     finally:
         if nginx is not None:
-            stop(nginx)
+            stop(nginx.process)
         if app is not None:
             stop(app.process)
+
+
+@pytest.fixture(scope="module")
+def app_down(certificate: tuple[Path, Path, Path]) -> Iterator[Stack]:
+    """nginx in front of an app that does not run (nothing listens on its port)."""
+    folder, cert, key = certificate
+    dead = free_port()
+    nginx = _start_nginx(folder / "down", folder / "site", cert, key, dead)
+    try:
+        yield Stack(nginx.https_port, nginx.http_port, dead, cert, folder / "site", nginx.folder, None)
+    finally:
+        stop(nginx.process)
 
 
 @pytest.mark.filterwarnings("ignore:ssl.TLSVersion:DeprecationWarning")
@@ -378,8 +438,8 @@ def test_login_has_an_edge_rate_limit_answered_in_json(stack: Stack) -> None:
     assert answers[0].status == 401  # the app answered: invalid_credentials
     edge = [answer for answer in answers if answer.status == 429 and answer.header("RateLimit-Limit") is None]
     assert edge, [answer.status for answer in answers]
-    assert edge[0].json()["error"]["code"] == "rate_limited"
-    assert edge[0].header("Retry-After")
+    assert_nginx_error(edge[0], 429, "rate_limited")
+    assert edge[0].header("Retry-After") == "60"
     # Other clients are not affected.
     assert stack.request("POST", "/api/auth/login", {"username": "x", "password": "y" * 8}).status == 401
 
@@ -389,8 +449,170 @@ def test_bodies_over_max_body_bytes_are_refused_by_nginx(stack: Stack) -> None:
     answer = stack.request(
         "POST", "/api/auth/register", raw=big, headers={"Content-Type": "application/json"}
     )
-    assert answer.status == 413
-    assert answer.json()["error"]["code"] == "payload_too_large"
+    assert_nginx_error(answer, 413, "payload_too_large")
+
+
+def assert_nginx_error(answer: Response, status: int, code: str) -> None:
+    """An error nginx made itself: JSON in the app's shape, with the headers the app sends on JSON."""
+    from core.security import FIXED_HEADERS, JSON_CSP
+
+    assert answer.status == status, (answer.status, answer.body)
+    assert answer.header("Content-Type") == "application/json"
+    error = answer.json()["error"]
+    assert set(error) == {"code", "message"} and error["code"] == code and error["message"], error
+    assert answer.headers.get_all("Strict-Transport-Security") == [HSTS]
+    for name, value in FIXED_HEADERS:
+        assert answer.headers.get_all(name) == [value], name
+    assert answer.headers.get_all("Content-Security-Policy") == [JSON_CSP]
+    assert answer.header("Cache-Control") == "no-store"
+
+
+def test_when_the_app_is_down_nginx_answers_503_unavailable_with_retry_after(app_down: Stack) -> None:
+    for method, path, body in [
+        ("GET", "/api/health", None),
+        ("POST", "/api/auth/login", {"username": "a", "password": "b" * 8}),
+        ("PUT", "/api/user/data/.settings", {"value": 1}),
+        ("GET", "/members/", None),
+    ]:
+        answer = app_down.request(method, path, body)
+        assert_nginx_error(answer, 503, "unavailable")
+        assert answer.header("Retry-After") == "5"
+    # The static site does not need the app.
+    assert app_down.request("GET", "/").status == 200
+
+
+def _raw(stack: Stack, data: bytes, tls: bool = True) -> Response:
+    """Send ``data`` as it is (a request http.client would refuse to write) and read the answer."""
+    import socket
+
+    sock = socket.create_connection(("127.0.0.1", stack.https_port), timeout=20)
+    if tls:
+        sock = stack.context().wrap_socket(sock, server_hostname="127.0.0.1")
+    try:
+        sock.sendall(data)
+        answer = http.client.HTTPResponse(sock)  # type: ignore[arg-type]
+        answer.begin()
+        return Response(answer.status, answer.headers, answer.read())
+    finally:
+        sock.close()
+
+
+def test_every_error_nginx_makes_on_the_api_is_json_with_the_security_headers(stack: Stack) -> None:
+    assert_nginx_error(stack.request("GET", "/api/" + "a" * 9000), 414, "uri_too_long")
+    assert_nginx_error(
+        stack.request("GET", "/api/health", headers={"X-Big": "b" * 20000}), 400, "bad_request"
+    )
+    assert_nginx_error(_raw(stack, b"GET /api/health HTTP/1.1\r\nHost: bad/host\r\n\r\n"), 400, "bad_request")
+    # Plain HTTP sent to the TLS port.
+    assert_nginx_error(
+        _raw(stack, b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", tls=False), 400, "bad_request"
+    )
+    unknown_coding = b"POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: gzip\r\n\r\n"
+    assert_nginx_error(_raw(stack, unknown_coding), 501, "not_implemented")
+    # /api without its slash is the app's too (not nginx's redirect to /api/).
+    bare = stack.request("GET", "/api")
+    assert (bare.status, bare.json()["error"]["code"]) == (404, "not_found")
+    # The app's own errors pass through untouched.
+    assert stack.request("GET", "/api/nothing-here").json()["error"]["code"] == "not_found"
+
+
+def test_errors_nginx_makes_on_the_static_site_are_json_too(stack: Stack) -> None:
+    assert_nginx_error(stack.request("GET", "/no-such-page.html"), 404, "not_found")
+    not_allowed = stack.request("POST", "/index.html", raw=b"{}")
+    assert_nginx_error(not_allowed, 405, "method_not_allowed")
+    assert not_allowed.header("Allow") == "GET, HEAD"
+
+
+def test_data_keys_that_start_with_a_dot_reach_the_app(stack: Stack) -> None:
+    token = stack.register("dotty").json()["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    for key in (".settings", ".a.b", "x.y"):
+        stored = stack.request("PUT", f"/api/user/data/{key}", {"value": {"k": key}}, headers=bearer)
+        assert stored.status == 201, (key, stored.body)
+        read = stack.request("GET", f"/api/user/data/{key}", headers=bearer)
+        assert read.status == 200 and read.json()["value"] == {"k": key}
+    assert set(stack.request("GET", "/api/user/data", headers=bearer).json()["items"]) == {
+        ".settings",
+        ".a.b",
+        "x.y",
+    }
+    # Dotfiles of the static site stay hidden.
+    assert_nginx_error(stack.request("GET", "/.env"), 404, "not_found")
+
+
+@pytest.mark.parametrize("name", TOOLING)
+def test_tooling_in_the_site_folder_is_not_served(stack: Stack, name: str) -> None:
+    answer = stack.request("GET", f"/{name}")
+    assert_nginx_error(answer, 404, "not_found")
+    assert b"must-not-leak" not in answer.body
+
+
+def test_mailed_pages_send_no_referrer_and_tokens_stay_out_of_the_access_logs(stack: Stack) -> None:
+    secret = "MailedSecret" + "x" * 20
+    for page in ("reset-password.html", "verify-email.html"):
+        answer = stack.request("GET", f"/{page}?token={secret}")
+        assert answer.status == 200
+        assert answer.headers.get_all("Referrer-Policy") == ["no-referrer"]
+        assert b'<meta name="referrer" content="no-referrer">' in answer.body
+    assert stack.request("GET", "/login.html").headers.get_all("Referrer-Policy") == [
+        "strict-origin-when-cross-origin"
+    ]
+    # What a browser that ignored the policy would send: the token in the Referer.
+    referer = {"Referer": f"https://127.0.0.1:{stack.https_port}/reset-password.html?token={secret}"}
+    assert stack.request("GET", "/style.css", headers=referer).status == 200
+    confirm = stack.request(
+        "POST",
+        "/api/auth/password-reset/confirm",
+        {"token": secret, "new_password": PASSWORD + "-new"},
+        headers=referer,
+    )
+    assert confirm.status == 400 and confirm.json()["error"]["code"] == "invalid_token"
+    assert stack.request("GET", f"/api/health?token={secret}", headers=referer).status == 200
+    nginx_log = stack.access_log()
+    assert '"GET /reset-password.html HTTP/1.1" 200' in nginx_log
+    assert '"POST /api/auth/password-reset/confirm HTTP/1.1" 400' in nginx_log
+    assert '/reset-password.html"' in nginx_log  # the Referer, without its query
+    assert secret not in nginx_log
+    # gunicorn's access log (deploy/entrypoint.sh writes it to the app's output) neither.
+    assert stack.app_log is not None
+    app_log = stack.app_log.read_text(errors="replace")
+    assert "POST /api/auth/password-reset/confirm" in app_log and "GET /api/health" in app_log
+    assert secret not in app_log
+
+
+def test_slow_clients_wait_in_nginx_while_normal_requests_are_served(stack: Stack) -> None:
+    """Issue 15 point 17: 50 connections that dribble their headers or body never reach gunicorn
+    (1 worker of 4 threads here); nginx buffers them and keeps passing complete requests on."""
+    import socket
+
+    held = []
+    try:
+        for number in range(50):
+            sock = socket.create_connection(
+                ("127.0.0.1", stack.https_port), timeout=10, source_address=("127.0.0.8", 0)
+            )
+            sock = stack.context().wrap_socket(sock, server_hostname="127.0.0.1")
+            if number % 2:
+                sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1\r\n")  # never ends
+            else:
+                sock.sendall(
+                    b"POST /api/auth/register HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b'Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n{"value": "'
+                )  # the body never ends
+            held.append(sock)
+        # A generous bound (an idle server answers in milliseconds): a starved one never answers.
+        answers = [
+            stack.request("GET", "/api/health", source="127.0.0.9", timeout=5).status for _ in range(8)
+        ]
+        answers.append(
+            stack.request(
+                "POST", "/api/auth/login", {"username": "nobody", "password": "x" * 8}, source="127.0.0.9"
+            ).status
+        )
+    finally:
+        for sock in held:
+            sock.close()
+    assert answers == [200] * 8 + [401]
 
 
 # --- the renderer, without nginx ---------------------------------------------------------------
@@ -417,8 +639,10 @@ def test_rendered_config_matches_the_production_app_settings() -> None:
     assert body_limit == production["security"]["max_body_bytes"] == 65536
     assert body_limit == Settings().security.max_body_bytes
     content = production["plugins"]["content"]
-    assert re.search(rf"location {re.escape(content['accel_redirect_prefix'])} \{{[^}}]*\binternal;", text)
-    assert f"location {content['url_prefix']}/ {{" in text
+    assert re.search(
+        rf"location \^~ {re.escape(content['accel_redirect_prefix'])} \{{[^}}]*\binternal;", text
+    )
+    assert f"location ^~ {content['url_prefix']}/ {{" in text
     assert production["security"]["trusted_proxies"] == 1
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in text
     assert "ssl_protocols TLSv1.2 TLSv1.3;" in text
