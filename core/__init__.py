@@ -27,6 +27,7 @@ from core.identity import login_required as login_required
 from core.identity import permission_allowed as permission_allowed
 from core.identity import roles_required as roles_required
 from core.migrations import Migration as Migration
+from core.outbox import queue_email as queue_email
 from core.plugins import PluginError as PluginError
 from core.plugins import hookimpl as hookimpl
 from core.ratelimit import check_rate_limit as check_rate_limit

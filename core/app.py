@@ -15,7 +15,7 @@ import pluggy
 from flask import Blueprint, Flask, Response, current_app
 from pydantic import BaseModel
 
-from core import cli, db, errors, framing, ratelimit, routes, secretkeys, security, tracing
+from core import cli, db, errors, framing, outbox, ratelimit, routes, secretkeys, security, tracing
 from core.config import ConfigError, Settings, _Sources, load_settings, validate_section
 from core.converters import AnnexMap
 from core.cookie_session import CookieSessionInterface
@@ -100,6 +100,7 @@ def create_app(
     _refuse_weak_keys(state)
     errors.init_app(app)
     db.init_app(app)
+    outbox.init_app(app)
     security.init_app(app, settings)
     framing.init_app(app)
     ratelimit.init_app(app)

@@ -99,6 +99,15 @@ class RateLimitSettings(Section):
     storage_timeout: float = Field(0.25, gt=0, le=30)
 
 
+class OutboxSettings(Section):
+    #: Seconds before the first retry of a message the mail backend refused; doubles each time.
+    retry_delay: float = Field(10.0, gt=0)
+    #: Longest wait between two retries, in seconds.
+    retry_max_delay: float = Field(1800.0, gt=0)
+    #: Delivery attempts before a message is given up (logged as an error, kept as ``failed``).
+    max_attempts: int = Field(12, ge=1)
+
+
 class PluginsSettings(BaseModel):
     """``[plugins]``: the enabled list plus one sub-table per plugin, validated by that plugin."""
 
@@ -113,6 +122,7 @@ class Settings(Section):
     security: SecuritySettings = SecuritySettings()
     database: DatabaseSettings = DatabaseSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
+    outbox: OutboxSettings = OutboxSettings()
     plugins: PluginsSettings = PluginsSettings()
 
     def plugin_section(self, name: str) -> dict[str, Any]:

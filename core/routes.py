@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app, jsonify
 from pydantic import BaseModel
 
-from core import writecheck
+from core import outbox, writecheck
 from core.api import endpoint
 from core.migrations import Migration
 from core.openapi import generate
@@ -62,4 +62,5 @@ def register_migrations() -> list[Migration]:
     return [
         Migration("core", "0001_ratelimits", create_table),
         Migration("core", "0002_write_probe", writecheck.create_table),
+        Migration("core", "0003_outbox", outbox.create_table),
     ]

@@ -1,4 +1,5 @@
-"""Mail: messages with a link to the site, delivered through the ``send_email`` hook.
+"""Mail: messages with a link to the site, queued in core's outbox and delivered by its sender
+through the ``send_email`` hook.
 
 The built-in backend is ``trylast``: any other plugin implementing ``send_email`` wins.
 """
@@ -13,7 +14,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from urllib.parse import urlencode
 
-from core import get_settings, hooks, plugin_settings
+from core import get_settings, plugin_settings, queue_email
 
 log = logging.getLogger("annex.auth.mail")
 
@@ -23,11 +24,10 @@ def link(page: str, token: str) -> str:
     return f"{get_settings().site.url.rstrip('/')}/{page.lstrip('/')}?{urlencode({'token': token})}"
 
 
-def send(to: str, subject: str, body: str) -> bool:
-    """Hand a message to the ``send_email`` hook; False (and a log entry) if delivery failed.
-
-    Callers decide what a failure means: a reset request must answer the same either way.
-    """
+def send(to: str, subject: str, body: str) -> None:
+    """Queue a message in core's outbox (``core.queue_email``), inside the caller's transaction
+    if any: the request never waits for the mail server, so a reset request answers in the same
+    time whether the address is known or not, and the outbox retries what the server refused."""
     message = EmailMessage()
     message["From"] = plugin_settings("auth").mail_from
     message["To"] = to
@@ -35,21 +35,21 @@ def send(to: str, subject: str, body: str) -> bool:
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain="annex")
     message.set_content(body)
-    try:
-        return bool(hooks().send_email(message=message))
-    except Exception:
-        log.exception("mail to %s could not be sent", to)
-        return False
+    queue_email(message)
 
 
 def deliver(message: EmailMessage) -> bool:
-    """The configured backend: console, file or smtp."""
+    """The configured backend: console, file or smtp (called by core's outbox sender; an
+    exception means "not delivered", and the outbox retries later)."""
     settings = plugin_settings("auth")
     if settings.mail_backend == "file":
         folder = Path(settings.mail_dir)
         folder.mkdir(parents=True, exist_ok=True)
         name = f"{time.time_ns()}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"
-        (folder / name).write_bytes(message.as_bytes())
+        # Written under a temporary name, then renamed: a reader never sees half a message.
+        partial = folder / f".{name}.part"
+        partial.write_bytes(message.as_bytes())
+        partial.replace(folder / name)
     elif settings.mail_backend == "smtp":
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout) as smtp:
             if settings.smtp_starttls:
@@ -62,9 +62,9 @@ def deliver(message: EmailMessage) -> bool:
     return True
 
 
-def reset_message(to: str, token: str) -> bool:
+def reset_message(to: str, token: str) -> None:
     url = link(plugin_settings("auth").reset_page, token)
-    return send(
+    send(
         to,
         "Reset your password",
         f"Someone asked to reset the password of your account.\n\nTo choose a new password, open:\n{url}\n\n"
@@ -72,9 +72,9 @@ def reset_message(to: str, token: str) -> bool:
     )
 
 
-def verification_message(to: str, token: str) -> bool:
+def verification_message(to: str, token: str) -> None:
     url = link(plugin_settings("auth").verify_page, token)
-    return send(
+    send(
         to,
         "Confirm your email address",
         f"To confirm this address for your account, open:\n{url}\n\nThe link works once, for 30 minutes.\n",
