@@ -25,6 +25,8 @@ from tests.servers import Server, start_gunicorn, write_toml
 PASSWORD = "correct horse battery staple"
 #: Rounds of writes while the disk is full, and after: more than the worker's four threads.
 ROUNDS = 8
+#: A stored value big enough to need new pages.
+NOTE = {"note": "x" * 2000}
 
 
 @pytest.fixture
@@ -76,7 +78,7 @@ def writes(server: Server, token: str, name: str) -> dict[str, tuple[int, Any, A
     account = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
     return {
         "register": server.request("POST", "/api/auth/register", account),
-        "data PUT": server.request("PUT", f"/api/user/data/{name}", {"value": {"note": "x" * 2000}}, headers=bearer),
+        "data PUT": server.request("PUT", f"/api/user/data/{name}", {"value": NOTE}, headers=bearer),
         "login": server.request("POST", "/api/auth/login", {"username": "alice", "password": PASSWORD}),
     }
 
