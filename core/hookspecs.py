@@ -308,7 +308,10 @@ def user_export(user_id: int) -> dict[str, Any] | None:
 def send_email(message: EmailMessage) -> bool | None:
     """Deliver one email. Stops at first non-None result.
 
-    The built-in console backend is ``trylast=True``, so any other implementation wins.
+    The built-in console backend is ``trylast=True``, so any other implementation wins. Plugins
+    do not call this hook: they queue mail with ``core.queue_email(message)``, and core's outbox
+    sender calls it after the request answered. Raise (or return None from every backend) and
+    the message stays queued and is retried later.
 
     :param message: a complete ``email.message.EmailMessage`` (From, To, Subject, body).
     :return: True once delivered (or queued), None to let the next backend try.
