@@ -21,7 +21,7 @@ from core import (
     transaction,
     unauthorized,
 )
-from plugins.auth import accounts, activity, guard, mail, onetime, passwords, sessions, tokens
+from plugins.auth import accounts, activity, emails, guard, mail, onetime, passwords, sessions, tokens
 from plugins.auth.bodies import (
     ChangePassword,
     Login,
@@ -51,10 +51,11 @@ def limit(name: str) -> Any:
 
 def _ip_and_account(user: dict[str, Any] | None, login: str) -> tuple[str, ...]:
     """The ``login`` limit's key: the account, whichever of its names was typed (username and
-    email share one budget); an unknown login is counted under its normalised text."""
+    email share one budget); an unknown login is counted in the form it is looked up in, so
+    the spellings of one address share a budget too (``emails.lookup_form``)."""
     if user is not None:
         return client_ip_key(), "account", str(user["id"])
-    return client_ip_key(), "login", login.lower()
+    return client_ip_key(), "login", emails.lookup_form(login)
 
 
 def cookie_names() -> CookieNames:

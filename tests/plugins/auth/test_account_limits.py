@@ -270,6 +270,10 @@ def test_unknown_logins_are_counted_under_their_normalised_text(limited):
     assert [login(client, n, WRONG, ip="203.0.113.1").status_code for n in ("nobody", "NoBody")] == [401, 401]
     assert_limited(login(client, "NOBODY", WRONG, ip="203.0.113.1"))
     assert login(client, "somebody", WRONG, ip="203.0.113.1").status_code == 401
+    # The spellings of one unknown address (case, IDNA domain) are one name too.
+    spellings = ("nobody@bücher.example", "NOBODY@xn--bcher-kva.example", "nobody@BÜCHER.example")
+    assert [login(client, n, WRONG, ip="203.0.113.2").status_code for n in spellings[:2]] == [401, 401]
+    assert_limited(login(client, spellings[2], WRONG, ip="203.0.113.2"))
 
 
 # through a real gunicorn: the budget is one across workers ---------------------------------------
