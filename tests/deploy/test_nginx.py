@@ -651,6 +651,16 @@ def test_rendered_config_matches_the_production_app_settings() -> None:
     assert "/etc/letsencrypt/live/annex.example.com/fullchain.pem" in text
 
 
+def test_no_referrer_pages_follow_the_auth_page_settings() -> None:
+    default = _render_text("--server-name", "annex.example.com").stdout
+    assert '"/reset-password.html" "no-referrer";' in default
+    assert '"/verify-email.html" "no-referrer";' in default
+    custom = _render_text("--server-name", "a.example", "--no-referrer-page", "account/reset.html").stdout
+    assert '"/account/reset.html" "no-referrer";' in custom
+    assert "/reset-password.html" not in custom
+    assert _render_text("--server-name", "a.example", "--no-referrer-page", 'x" "unsafe-url').returncode == 2
+
+
 def test_compose_preset_points_at_the_app_service() -> None:
     text = _render_text("--preset", "compose", "--server-name", "annex.example.com").stdout
     assert "server app:8000;" in text
