@@ -135,6 +135,8 @@ class Sender:
         self._thread: threading.Thread | None = None
         self._next_look = 0.0
         self._outage = False
+        #: Outcomes of delivered or refused messages not yet recorded (the database was away).
+        self._unsettled: list[tuple[Any, dict[str, Any]]] = []
 
     def wake(self) -> None:
         """Make the sender look at the table now, starting its thread if it is not running."""
@@ -195,8 +197,9 @@ class Sender:
                     wait = None
                 else:
                     if not self._outage:
+                        reason = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
                         log.warning("outbox: cannot reach the database (%s); trying again every %ss",
-                                    exc, OUTAGE_SECONDS)  # fmt: skip
+                                    reason, OUTAGE_SECONDS)  # fmt: skip
                     self._outage = True
                     wait = OUTAGE_SECONDS
             with self._lock:
@@ -218,6 +221,11 @@ class Sender:
 
         An idle look is one read; the table is written only to claim and settle messages."""
         delivered = False
+        while self._unsettled:
+            statement, params = self._unsettled[0]
+            with _transaction(conn):
+                conn.execute(statement, params)
+            self._unsettled.pop(0)
         while True:
             due = conn.execute(_NEXT_DUE).scalar()
             conn.rollback()  # no read transaction left open between looks
@@ -247,22 +255,29 @@ class Sender:
             delivered, problem = False, f"{type(exc).__name__}: {exc}"
         now = time.time()
         if delivered:
-            with _transaction(conn):
-                conn.execute(_SENT, {"now": now, **key})
+            self._settle(conn, _SENT, {"now": now, **key})
             return True
         settings = current_app.extensions["annex"].settings.outbox
         if row["attempts"] >= settings.max_attempts:
             log.error("outbox: message %s to %s given up after %s attempts: %s",
                       row["id"], recipient, row["attempts"], problem)  # fmt: skip
-            with _transaction(conn):
-                conn.execute(_FAILED, {"now": now, "error": problem[:1000], **key})
+            self._settle(conn, _FAILED, {"now": now, "error": problem[:1000], **key})
             return False
         delay = min(settings.retry_max_delay, settings.retry_delay * 2 ** (row["attempts"] - 1))
         log.warning("outbox: message %s to %s not sent (attempt %s): %s; next try in %.0fs",
                     row["id"], recipient, row["attempts"], problem, delay)  # fmt: skip
-        with _transaction(conn):
-            conn.execute(_RETRY, {"due": now + delay, "error": problem[:1000], **key})
+        self._settle(conn, _RETRY, {"due": now + delay, "error": problem[:1000], **key})
         return False
+
+    def _settle(self, conn: Connection, statement: Any, params: dict[str, Any]) -> None:
+        """Record a delivery's outcome; if the database is away, remember it for when it is
+        back (a sent message is then not sent again when its claim runs out)."""
+        try:
+            with _transaction(conn):
+                conn.execute(statement, params)
+        except Exception:
+            self._unsettled.append((statement, params))
+            raise
 
 
 class _Closed(Exception):

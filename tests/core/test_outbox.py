@@ -4,6 +4,7 @@ table deliver each message once; a command's mail leaves before the command ends
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -11,6 +12,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 import click
+import pytest
 from flask import Blueprint
 from flask.cli import with_appcontext
 
@@ -189,3 +191,99 @@ def test_a_command_queueing_inside_a_transaction_delivers_when_its_context_ends(
             queue_email(message("tx@example.com"))
         assert mailbox.received == []  # committed, not yet sent: the context is still open
     assert [str(delivered["To"]) for delivered in mailbox.received] == ["tx@example.com"]
+
+
+class Proxy:
+    """A TCP forwarder to PostgreSQL that the test can cut (the database "goes away") and restore."""
+
+    def __init__(self, target_port: int):
+        from tests.servers import free_port
+
+        self.target = ("127.0.0.1", target_port)
+        self.port = free_port()
+        self.sockets: list = []
+        self.listener = None
+        self.restore()
+
+    def restore(self) -> None:
+        import socket
+
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        self.listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def _accept(self, listener) -> None:
+        import socket
+
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self.sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                with contextlib.suppress(OSError):
+                    sock.close()
+
+    def cut(self) -> None:
+        import socket
+
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread: no new peers
+        self.listener.close()
+        for sock in self.sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self.sockets = []
+
+
+def test_a_database_outage_costs_one_warning_and_the_mail_leaves_afterwards(make_app, database_url, caplog):
+    """Staged on PostgreSQL: a proxy in front of it is cut while a retry is pending."""
+    from sqlalchemy.engine import make_url
+
+    if database_url.startswith("sqlite"):
+        pytest.skip("the outage is staged on PostgreSQL")
+    url = make_url(database_url)
+    proxy = Proxy(url.port or 5432)
+    mailbox = Mailbox()
+    app = make_app(
+        {**FAST_RETRIES, "database": {"url": url.set(port=proxy.port).render_as_string(hide_password=False)}},
+        plugins=[mailbox],
+    )
+    client = app.test_client()
+    try:
+        with caplog.at_level(logging.WARNING, logger="annex.outbox"):
+            mailbox.down = True
+            client.post("/api/mailbox", json={"to": "patient@example.com"})
+            deadline = time.monotonic() + 5
+            while mailbox.attempts < 1 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            proxy.cut()
+            time.sleep(12)  # the sender's retries meet no database, at least twice
+            assert caplog.text.count("outbox: cannot reach the database") == 1, caplog.text
+            mailbox.down = False
+            proxy.restore()
+            (delivered,) = mailbox.wait_for(1, timeout=15)
+            deadline = time.monotonic() + 5  # logged once the sender's round ends
+            while "answers again" not in caplog.text and time.monotonic() < deadline:
+                time.sleep(0.02)
+        assert delivered["To"] == "patient@example.com"
+        assert "outbox: the database answers again" in caplog.text
+        assert "Traceback" not in caplog.text
+    finally:
+        proxy.cut()
