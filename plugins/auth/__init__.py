@@ -50,6 +50,14 @@ def verify_password(user_id, password):
 
 
 @hookimpl
+def hold_account(user_id):
+    """A shared lock on the account row; a deleted account's write is refused as its token is."""
+    if not accounts.lock(user_id):
+        raise sessions.revoked()
+    return True
+
+
+@hookimpl
 def user_deleted(user_id):
     accounts.delete_everything_of(user_id)
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Blueprint
 
-from core import ApiError, current_identity, endpoint, hooks, transaction
+from core import ApiError, current_identity, endpoint, hooks
+from plugins.auth import accounts, sessions
 from plugins.auth.bodies import Password
 from plugins.auth.views import RECHECK_LIMITED, invalid_credentials, me, no_content, verify
 
@@ -20,9 +21,8 @@ def delete_account(body: Password):
     user = me()
     if not verify(user, body.password):
         raise invalid_credentials()
-    # One transaction: every plugin's rows go, or none do.
-    with transaction():
-        hooks().user_deleted(user_id=user["id"])
+    if not accounts.delete_account(user["id"]):
+        raise sessions.revoked()  # deleted meanwhile by another request
     return no_content(clear_cookies=True)
 
 
