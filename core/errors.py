@@ -99,7 +99,7 @@ def _database_unavailable(exc: OperationalError) -> Response:
     """The database could not be reached or was busy past its timeout (a restart, a failover,
     a long lock): a 503 the client may retry, not a 500. The next request reconnects (pre-ping)."""
     log.error("database unavailable on %s %s: %s", request.method, request.path, exc.orig or exc)
-    current_app.extensions["annex"].writes.failed()  # health says 503 until a write succeeds
+    current_app.extensions["annex"].writes.failed_with(exc)  # a full disk: health is 503 for now
     return error_response(unavailable("the database is unavailable; retry shortly", retry_after=2))
 
 

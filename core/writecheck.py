@@ -25,6 +25,11 @@ TABLE = "annex_health"
 #: Seconds between two write probes of one process.
 PROBE_INTERVAL = 1.0
 
+#: SQLSTATEs of writes that fail for want of space or of a writable database (PostgreSQL).
+WRITE_FAILURE_SQLSTATES = frozenset({"53100", "53200", "25006", "58030"})
+#: The same in SQLite's words.
+WRITE_FAILURE_MESSAGES = ("disk is full", "readonly database", "disk i/o error", "no space left")
+
 _PROBE = SQL(
     f"INSERT INTO {TABLE} (id, checked_at) VALUES (1, :now)"
     " ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at"
@@ -44,6 +49,16 @@ class WriteCheck:
         self.probed_at = float("-inf")
         self.probe_ok = True
         self.lock = threading.Lock()
+
+    def failed_with(self, exc: Exception) -> None:
+        """Note ``exc`` if it says writes cannot succeed now (a full disk, a read-only database);
+        a busy lock, a deadlock or a lost connection says nothing of the next write."""
+        orig = getattr(exc, "orig", exc)
+        text = str(orig).lower()
+        if getattr(orig, "pgcode", None) in WRITE_FAILURE_SQLSTATES or any(
+            sign in text for sign in WRITE_FAILURE_MESSAGES
+        ):
+            self.failed()
 
     def failed(self) -> None:
         """A write of some request failed (the error handler's 503): health says so until a

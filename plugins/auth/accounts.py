@@ -117,12 +117,15 @@ def set_password_hash(user_id: int, password_hash: str) -> None:
         db.executable.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
 
 
-def password_unchanged(user_id: int, version: int) -> bool:
+def password_unchanged(user_id: int, version: int, *, exclusive: bool = False) -> bool:
     """Inside a transaction: lock the account (shared) and tell whether its password is still
     ``version``, the one a check made before the transaction verified (bcrypt is too slow to
     run under a lock). False once it changed or the account is gone: a login that verified the
-    old password must not start a session after the change has ended the others."""
-    return lock(user_id) and _VERSION.scalar(id=user_id) == version
+    old password must not start a session after the change has ended the others.
+
+    ``exclusive`` when the caller will write the account row: two shared locks that both go on
+    to update the row would wait for each other (a deadlock on PostgreSQL)."""
+    return lock(user_id, exclusive=exclusive) and _VERSION.scalar(id=user_id) == version
 
 
 def replace_password(user_id: int, password_hash: str, version: int) -> bool:

@@ -25,14 +25,14 @@ def invalid() -> ApiError:
     return ApiError(400, "invalid_token", "this link is unknown, used or expired")
 
 
-def create(user_id: int, kind: str) -> str:
-    """A new token of ``kind`` for ``user_id``. Of an account deleted meanwhile nothing is
-    stored (the token never works), so the request still answers as it would have."""
+def create(user_id: int, kind: str) -> str | None:
+    """A new token of ``kind`` for ``user_id``; None for an account deleted meanwhile (nothing
+    is stored and nothing should be mailed; the request still answers as it would have)."""
     token = secrets.token_urlsafe(32)
     created = now()
     with transaction() as db:
         if not accounts.lock(user_id):
-            return token
+            return None
         db.executable.execute(
             insert(tokens).values(
                 user_id=user_id,

@@ -146,7 +146,9 @@ def login(body: Login):
     # The password was checked outside any transaction (bcrypt is slow): the session starts only
     # if it is still the account's password, so a change that ended the others ends this too.
     with transaction():
-        if not accounts.password_unchanged(user["id"], user["password_version"]):
+        if not accounts.password_unchanged(
+            user["id"], user["password_version"], exclusive=stronger is not None
+        ):
             raise invalid_credentials()
         if stronger is not None:
             accounts.set_password_hash(user["id"], stronger)
@@ -330,7 +332,9 @@ def request_password_reset(body: ResetRequest):
     if user is not None:
         # The link and its mail in one transaction; the outbox sends it after the answer.
         with transaction():
-            mail.reset_message(user["email"], onetime.create(user["id"], onetime.RESET))
+            token = onetime.create(user["id"], onetime.RESET)
+            if token is not None:  # None: the account was deleted meanwhile
+                mail.reset_message(user["email"], token)
     return {"status": "accepted"}, 202
 
 
@@ -370,7 +374,9 @@ def request_email_verification():
     user = me()
     check_rate_limit("verify_email_account", settings().limits.verify_email_account, str(user["id"]))
     with transaction():
-        mail.verification_message(user["email"], onetime.create(user["id"], onetime.VERIFY))
+        token = onetime.create(user["id"], onetime.VERIFY)
+        if token is not None:  # None: the account was deleted meanwhile
+            mail.verification_message(user["email"], token)
     return {"status": "accepted"}, 202
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -35,7 +36,7 @@ ROUNDS = 8
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, int]]:
     """A redis-server of this test alone; continued and stopped whatever happens."""
-    binary = "/usr/bin/redis-server"
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
     require(os.path.exists(binary), "redis-server is not installed")
     port = free_port()
     process = subprocess.Popen(

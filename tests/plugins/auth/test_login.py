@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import threading
 import time
 
 import pytest
@@ -131,6 +132,29 @@ def test_a_hash_below_the_configured_cost_is_rehashed_at_login(make_auth_app):
     assert login(dearer.test_client(), "alice").status_code == 200
     assert stored_bcrypt_costs(dearer) == [5]
     assert login(dearer.test_client(), "alice").status_code == 200
+
+
+def test_concurrent_logins_that_all_rehash_all_succeed(make_auth_app):
+    # Each login re-hashes the same stored hash at once: none may wait on another's lock for
+    # good (on PostgreSQL two shared locks both upgrading to a write would deadlock: a 503).
+    cheap = make_auth_app({"bcrypt_rounds": 4})
+    signup(cheap.test_client(), "alice")
+    dearer = make_auth_app({"bcrypt_rounds": 5})  # same database
+    barrier = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def one() -> None:
+        client = dearer.test_client()
+        barrier.wait()
+        statuses.append(login(client, "alice").status_code)
+
+    threads = [threading.Thread(target=one) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 6
+    assert stored_bcrypt_costs(dearer) == [5]
 
 
 def test_a_hash_above_the_configured_cost_is_kept_at_login(make_auth_app):
