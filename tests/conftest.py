@@ -6,6 +6,7 @@ runs twice: on a SQLite file and on a PostgreSQL database created for it and dro
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator, Mapping
@@ -76,6 +77,30 @@ def new_pg_database() -> Iterator[Any]:
         with conn.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.close()
+
+
+@contextlib.contextmanager
+def scratch_database(kind: str, workdir: Any) -> Iterator[str]:
+    """A URL to an empty database of ``kind`` ("sqlite": a file in ``workdir``, "postgresql": a
+    database created for it), dropped afterwards: for module-scoped servers, which cannot use
+    the function-scoped ``database_url``."""
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'annex.db'}"
+        return
+    name = f"annex_t_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin()
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f"CREATE DATABASE {name}")
+    finally:
+        admin.close()
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin = _pg_admin()
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
 
 
 @pytest.fixture(params=DATABASES)

@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from tests.conftest import DATABASES, PG_URL
+from tests.conftest import DATABASES, scratch_database
 from tests.plugins.auth.conftest import JWT_KEY, PASSWORD
 from tests.servers import free_port, migrate, start_gunicorn, write_toml
 
@@ -30,45 +30,28 @@ def bearer(token):
 @pytest.fixture(scope="module", params=DATABASES)
 def server(request, tmp_path_factory):
     workdir = tmp_path_factory.mktemp(f"gunicorn-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{workdir / 'annex.db'}"
-    else:
-        from sqlalchemy.engine import make_url
-
-        from tests.conftest import _pg_admin
-
-        name = f"annex_t_cred_{free_port()}"
-        admin = _pg_admin()
-        with admin.cursor() as cur:
-            cur.execute(f"CREATE DATABASE {name}")
-        admin.close()
-        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     port = free_port()
-    config = write_toml(
-        workdir / "config.toml",
-        {
-            "site": {"url": f"http://127.0.0.1:{port}", "static_dir": ""},
-            "database": {"url": url},
-            "rate_limits": {"enabled": False},
-            "plugins": {
-                "enabled": ["auth", "profile"],
-                # bcrypt costs a few ms here, so that many logins are mid-check when the change runs
-                "auth": {"bcrypt_rounds": 6, "jwt_key": JWT_KEY, "mail_backend": "console"},
+    with scratch_database(request.param, workdir) as url:
+        config = write_toml(
+            workdir / "config.toml",
+            {
+                "site": {"url": f"http://127.0.0.1:{port}", "static_dir": ""},
+                "database": {"url": url},
+                "rate_limits": {"enabled": False},
+                "plugins": {
+                    "enabled": ["auth", "profile"],
+                    # bcrypt costs a few ms here, so that many logins are mid-check when the change runs
+                    "auth": {"bcrypt_rounds": 6, "jwt_key": JWT_KEY, "mail_backend": "console"},
+                },
             },
-        },
-    )
-    env = {"ANNEX_SECRET_KEY": "gunicorn-credentials-secret-" + "x" * 40}
-    migrate({**os.environ, "ANNEX_CONFIG": str(config), **env})
-    running = start_gunicorn(config, workdir, env=env, port=port)
-    try:
-        yield running
-    finally:
-        running.stop()
-        if request.param != "sqlite":
-            admin = _pg_admin()
-            with admin.cursor() as cur:
-                cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            admin.close()
+        )
+        env = {"ANNEX_SECRET_KEY": "gunicorn-credentials-secret-" + "x" * 40}
+        migrate({**os.environ, "ANNEX_CONFIG": str(config), **env})
+        running = start_gunicorn(config, workdir, env=env, port=port)
+        try:
+            yield running
+        finally:
+            running.stop()
 
 
 def register(server, name, password=PASSWORD):
