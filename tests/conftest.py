@@ -55,28 +55,39 @@ def _pg_admin() -> Any:
     return conn
 
 
+def _admin_statement(statement: str) -> None:
+    conn = _pg_admin()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(statement)
+    finally:
+        conn.close()
+
+
+def _create_pg_database() -> tuple[str, str]:
+    """An empty PostgreSQL database: its name and URL."""
+    name = f"annex_t_{uuid.uuid4().hex[:12]}"
+    _admin_statement(f"CREATE DATABASE {name}")
+    return name, make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_pg_database(name: str) -> None:
+    _admin_statement(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture
 def new_pg_database() -> Iterator[Any]:
     """A function creating empty PostgreSQL databases, all dropped when the test ends."""
     created: list[str] = []
 
     def create() -> str:
-        name = f"annex_t_{uuid.uuid4().hex[:12]}"
-        conn = _pg_admin()
-        try:
-            with conn.cursor() as cur:
-                cur.execute(f"CREATE DATABASE {name}")
-        finally:
-            conn.close()
+        name, url = _create_pg_database()
         created.append(name)
-        return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        return url
 
     yield create
     for name in created:
-        conn = _pg_admin()
-        with conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.close()
+        _drop_pg_database(name)
 
 
 @contextlib.contextmanager
@@ -87,20 +98,11 @@ def scratch_database(kind: str, workdir: Any) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{workdir / 'annex.db'}"
         return
-    name = f"annex_t_{uuid.uuid4().hex[:12]}"
-    admin = _pg_admin()
+    name, url = _create_pg_database()
     try:
-        with admin.cursor() as cur:
-            cur.execute(f"CREATE DATABASE {name}")
+        yield url
     finally:
-        admin.close()
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        admin = _pg_admin()
-        with admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
+        _drop_pg_database(name)
 
 
 @pytest.fixture(params=DATABASES)
