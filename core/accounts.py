@@ -9,10 +9,8 @@ account inside the write's transaction orders the two; core only asks the owner,
 
 from __future__ import annotations
 
-from flask import current_app
-
-from core.db import get_db
 from core.errors import unauthorized
+from core.state import get_db, hooks
 
 
 def hold_account(user_id: int) -> None:
@@ -24,6 +22,6 @@ def hold_account(user_id: int) -> None:
     """
     if not get_db().in_transaction:
         raise RuntimeError("hold_account() belongs inside `with transaction():`")
-    held = current_app.extensions["annex"].pm.hook.hold_account(user_id=user_id)
+    held = hooks().hold_account(user_id=user_id)
     if held is False:
         raise unauthorized(message="this account no longer exists")

@@ -6,21 +6,19 @@ import contextlib
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import dataset
-import pluggy
-from flask import Blueprint, Flask, Response, current_app
-from pydantic import BaseModel
+from flask import Blueprint, Flask
 
 from core import cli, db, errors, framing, outbox, ratelimit, routes, secretkeys, security, tracing
-from core.config import ConfigError, Settings, _Sources, load_settings, validate_section
+from core.config import ConfigError, Settings
+from core.config_loader import load_settings, validate_section
 from core.converters import AnnexMap
 from core.cookie_session import CookieSessionInterface
-from core.migrations import Migration, apply, ordered
+from core.migrations import apply, ordered
 from core.plugins import PluginError, build_manager, call_each, discover
+from core.state import AppState
 from core.static import static_server
 from core.writecheck import WriteCheck
 
@@ -48,23 +46,6 @@ class AnnexFlask(Flask):
             return wrapped
 
 
-@dataclass
-class Annex:
-    """Per-app state, kept in ``app.extensions["annex"]`` (never in a module global)."""
-
-    settings: Settings
-    sources: _Sources
-    pm: pluggy.PluginManager
-    db: dataset.Database
-    limiter: ratelimit.Limiter
-    plugin_settings: dict[str, BaseModel] = field(default_factory=dict)
-    migrations: list[Migration] = field(default_factory=list)
-    plugin_of_blueprint: dict[str, str] = field(default_factory=dict)
-    static_fallback: Callable[[], Response | None] | None = None
-    openapi: dict[str, Any] | None = None
-    writes: WriteCheck = field(default_factory=WriteCheck)
-
-
 def create_app(
     config: str | Path | Mapping[str, Any] | None = None,
     plugins: Iterable[Any] = (),
@@ -87,14 +68,15 @@ def create_app(
     if (environ if environ is not None else os.environ).get("ANNEX_TRACE_PLUGINS") == "1":
         tracing.enable_tracing(pm)
     database = db.connect(settings.database.url or f"sqlite:///{Path(app.instance_path) / 'annex.db'}")
-    state = Annex(
+    state = AppState(
         settings=settings,
         sources=sources,
         pm=pm,
         db=database,
         limiter=ratelimit.Limiter(settings.rate_limits, database.engine),
+        writes=WriteCheck(),
     )
-    app.extensions["annex"] = state
+    state.attach(app)
     _configure_flask(app, settings)
     _validate_plugin_settings(state)
     _refuse_weak_keys(state)
@@ -126,7 +108,7 @@ def _configure_flask(app: Flask, settings: Settings) -> None:
     app.session_interface = CookieSessionInterface()
 
 
-def _validate_plugin_settings(state: Annex) -> None:
+def _validate_plugin_settings(state: AppState) -> None:
     declared = dict(call_each(state.pm, "register_settings"))
     for name, model in declared.items():
         section = state.settings.plugin_section(name)
@@ -143,7 +125,7 @@ def _validate_plugin_settings(state: Annex) -> None:
             )
 
 
-def _refuse_weak_keys(state: Annex) -> None:
+def _refuse_weak_keys(state: AppState) -> None:
     """In production, a ``core.SecretKey`` setting of any plugin that is set but short stops
     start-up: a short HMAC key is guessed offline from one token it signed."""
     if not state.settings.is_production:
@@ -160,7 +142,7 @@ def _refuse_weak_keys(state: Annex) -> None:
         )
 
 
-def _register_routes(app: Flask, state: Annex) -> None:
+def _register_routes(app: Flask, state: AppState) -> None:
     for name, result in call_each(state.pm, "register_routes", app=app):
         for blueprint in result if isinstance(result, (list, tuple)) else [result]:
             if not isinstance(blueprint, Blueprint):
@@ -169,25 +151,10 @@ def _register_routes(app: Flask, state: Annex) -> None:
             state.plugin_of_blueprint[blueprint.name] = name
 
 
-def _warn_about_production(state: Annex) -> None:
+def _warn_about_production(state: AppState) -> None:
     if state.settings.is_production and state.limiter.enabled and not state.limiter.shared:
         log.warning(
             "the general per-IP rate limit is counted in process memory: with several workers or "
             'instances each keeps its own count; set rate_limits.storage = "redis://…" '
             "(login and other named limits are counted in the database either way)"
         )
-
-
-def get_settings() -> Settings:
-    """The current app's validated core settings."""
-    return current_app.extensions["annex"].settings
-
-
-def plugin_settings(name: str) -> Any:
-    """The validated settings model of plugin ``name`` (see the ``register_settings`` hook)."""
-    return current_app.extensions["annex"].plugin_settings[name]
-
-
-def hooks() -> Any:
-    """The current app's hook caller: ``hooks().user_deleted(user_id=3)`` calls every plugin."""
-    return current_app.extensions["annex"].pm.hook

@@ -7,12 +7,11 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import dataset
 from sqlalchemy import MetaData, Table, func, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SAWarning
 
-from core.db import connect, release
+from core.db import Database, connect
 from core.migrations import TABLE as MIGRATIONS_TABLE
 from core.migrations import Migration, apply
 from core.ratelimit_storage import TABLE as RATELIMITS_TABLE
@@ -27,7 +26,7 @@ class BackupError(Exception):
     """The backup or copy cannot be made; the message says why and what to do."""
 
 
-def sqlite_path(db: dataset.Database) -> Path:
+def sqlite_path(db: Database) -> Path:
     if not db.is_sqlite:
         raise BackupError(
             "this database is PostgreSQL: back it up with pg_dump (e.g. pg_dump -Fc -f annex.dump DBNAME)"
@@ -38,7 +37,7 @@ def sqlite_path(db: dataset.Database) -> Path:
     return Path(database)
 
 
-def backup_sqlite(db: dataset.Database, target: Path) -> int:
+def backup_sqlite(db: Database, target: Path) -> int:
     """An online, consistent copy of the SQLite database (SQLite's backup API), while the
     server keeps writing; returns the number of pages copied."""
     source_path = sqlite_path(db)
@@ -65,7 +64,7 @@ def backup_sqlite(db: dataset.Database, target: Path) -> int:
         source.close()
 
 
-def copy_database(source: dataset.Database, target_url: str, migrations: list[Migration]) -> dict[str, int]:
+def copy_database(source: Database, target_url: str, migrations: list[Migration]) -> dict[str, int]:
     """Copy every plugin's tables into an empty database at ``target_url``; rows per table.
 
     The target gets its schema from the same migrations (so constraints and indexes are the
@@ -77,7 +76,7 @@ def copy_database(source: dataset.Database, target_url: str, migrations: list[Mi
     target = connect(target_url)
     try:
         apply(target, migrations)
-        release(target)
+        target.release()
         source_meta, target_meta = MetaData(), MetaData()
         with warnings.catch_warnings():
             # Expression indexes (lower(username)) cannot be reflected from SQLite; the target
@@ -105,10 +104,10 @@ def _ordered(meta: MetaData) -> list[str]:
     return [table.name for table in meta.sorted_tables]
 
 
-def _copy_table(source: dataset.Database, table: Table, conn: Any, target_meta: MetaData) -> int:
+def _copy_table(source: Database, table: Table, conn: Any, target_meta: MetaData) -> int:
     existing = target_meta.tables.get(table.name)
     if existing is None:
-        Table(table.name, target_meta, *[column._copy() for column in table.columns]).create(conn)
+        table.to_metadata(target_meta).create(conn)
     else:
         if conn.execute(select(func.count()).select_from(existing)).scalar():
             raise BackupError(
@@ -145,7 +144,7 @@ def _python_type(column: Any) -> type | None:
         return None
 
 
-def _ids_given(source: dataset.Database, meta: MetaData) -> dict[str, int]:
+def _ids_given(source: Database, meta: MetaData) -> dict[str, int]:
     """The highest id each table of the source has ever handed out, where the database knows it
     (SQLite ``AUTOINCREMENT`` tables, PostgreSQL sequences): more than ``MAX(id)`` after a delete."""
     given: dict[str, int] = {}

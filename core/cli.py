@@ -12,9 +12,10 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from core import backup, deploycheck, migrations
-from core.config import masked
+from core.config_loader import masked
 from core.plugins import discover, hooks_of
 from core.secretkeys import dump_masked
+from core.state import app_state
 
 
 @click.command("migrate")
@@ -22,7 +23,7 @@ from core.secretkeys import dump_masked
 @with_appcontext
 def migrate_command(status: bool) -> None:
     """Apply pending migrations of every enabled plugin."""
-    state = current_app.extensions["annex"]
+    state = app_state()
     if status:
         applied = migrations.applied_ids(state.db)
         for migration in state.migrations:
@@ -42,7 +43,7 @@ def migrate_command(status: bool) -> None:
 @with_appcontext
 def plugins_command(verbose: bool) -> None:
     """List discovered and enabled plugins: origin, version, hooks and migration state."""
-    state = current_app.extensions["annex"]
+    state = app_state()
     applied = migrations.applied_ids(state.db)
     discovered = discover()
     names = sorted(set(discovered) | {name for name, _ in state.pm.list_name_plugin()})
@@ -79,7 +80,7 @@ def _details(state: Any, name: str, pending: list[migrations.Migration]) -> None
 @with_appcontext
 def config_command() -> None:
     """Print the effective configuration, secrets masked."""
-    state = current_app.extensions["annex"]
+    state = app_state()
     data = state.settings.model_dump(mode="json")
     data["plugins"] = {"enabled": state.settings.plugins.enabled}
     for name, section in state.plugin_settings.items():
@@ -108,7 +109,7 @@ def check_command(deploy: bool) -> None:
 def backup_command(path: Path) -> None:
     """Write an online, consistent copy of the SQLite database to PATH."""
     try:
-        pages = backup.backup_sqlite(current_app.extensions["annex"].db, path)
+        pages = backup.backup_sqlite(app_state().db, path)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"backed up {pages} page(s) to {path}; integrity check ok")
@@ -126,7 +127,7 @@ def db_group() -> None:
 @with_appcontext
 def copy_command(target: str) -> None:
     """Copy every plugin's tables into another (empty) database, keeping ids."""
-    state = current_app.extensions["annex"]
+    state = app_state()
     try:
         counts = backup.copy_database(state.db, target, state.migrations)
     except backup.BackupError as exc:

@@ -1,9 +1,16 @@
-"""The app's dataset Database: SQLite (tuned for concurrent writers) or PostgreSQL.
+"""The app's database: SQLite (tuned for concurrent writers) or PostgreSQL.
 
-One ``dataset.Database`` per app. dataset keeps one connection per thread and SQLAlchemy 2
-opens a transaction on first use, so every request ends its transaction in teardown: a
-connection left in a read transaction would pin a stale snapshot (SQLite) or sit "idle in
-transaction" holding locks (PostgreSQL). The connection itself stays with its thread.
+``Database`` is dataset's Database with the two things Annex's correctness rests on owned here,
+through dataset's and SQLAlchemy's public APIs only: the connection each thread uses, and the
+transaction stack on it. Everything runs on that one connection — dataset's table API, the
+statements of ``core.statements`` and the prepared ``core.SQL`` — so one ``transaction()``
+covers all three.
+
+SQLAlchemy 2 opens a transaction on first use, so every request ends its transaction in
+teardown: a connection left in a read transaction would pin a stale snapshot (SQLite) or sit
+"idle in transaction" holding locks (PostgreSQL). The connection itself stays with its thread:
+checking it out again per request (and pre-pinging PostgreSQL) would cost more than the
+request's own query.
 """
 
 from __future__ import annotations
@@ -18,10 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import dataset
-from flask import Flask, current_app
+from dataset.util import normalize_table_name
+from flask import Flask
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from core.state import app_state, get_db
 
 #: Milliseconds a SQLite writer waits for another writer before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -33,6 +43,198 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA synchronous = NORMAL",
 )
+
+
+class Database(dataset.Database):
+    """dataset's Database on a connection per thread and a transaction stack that Annex owns.
+
+    dataset reaches the connection through the public ``executable`` property and asks
+    ``in_transaction`` before committing a table operation on its own; both are answered
+    here, so its table API joins ``transaction()`` blocks. Tables are cached here too, so
+    that a rollback (which may undo a column just added) can forget their reflected columns.
+    """
+
+    def __init__(self, url: str, engine_kwargs: dict[str, Any]):
+        super().__init__(url, engine_kwargs=engine_kwargs, sqlite_wal_mode=False)
+        self._thread = threading.local()  # .connection, .depth
+        self._guard = threading.Lock()
+        self._open: dict[int, Connection] = {}  # every thread's connection, to close them all
+        self._table_cache: dict[str, dataset.Table] = {}
+
+    # -- the connection of this thread
+
+    @property
+    def executable(self) -> Connection:
+        """This thread's connection, checked out on first use and kept until the thread ends."""
+        try:
+            return self._thread.connection
+        except AttributeError:
+            return self._check_out()
+
+    def _check_out(self) -> Connection:
+        if self.engine is None:
+            raise RuntimeError("Database is closed")
+        conn = self.engine.connect()
+        thread = threading.get_ident()
+        with self._guard:
+            self._open[thread] = conn
+        self._thread.connection = conn
+        # Servers that start a thread per request: the connection goes when its thread does.
+        weakref.finalize(threading.current_thread(), self._forget, thread, conn)
+        return conn
+
+    def _forget(self, thread: int, conn: Connection) -> None:
+        with self._guard:
+            if self._open.get(thread) is conn:
+                del self._open[thread]
+        with contextlib.suppress(Exception):
+            conn.close()
+
+    def drop_connection(self) -> None:
+        """Forget this thread's connection (the server dropped it); the next use checks out a
+        fresh, pre-pinged one."""
+        conn = getattr(self._thread, "connection", None)
+        self._thread.__dict__.clear()
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.invalidate()
+            self._forget(threading.get_ident(), conn)
+
+    def release(self) -> None:
+        """Roll back what is open and give this thread's connection back to the pool."""
+        conn = getattr(self._thread, "connection", None)
+        self._thread.__dict__.clear()
+        if conn is not None:
+            with contextlib.suppress(SQLAlchemyError):
+                conn.rollback()
+            self._forget(threading.get_ident(), conn)
+
+    @property
+    def connection_count(self) -> int:
+        """Connections held by threads of this process."""
+        with self._guard:
+            return len(self._open)
+
+    def close(self) -> None:
+        with self._guard:
+            held, self._open = list(self._open.values()), {}
+        for conn in held:
+            with contextlib.suppress(Exception):
+                conn.close()
+        self._table_cache = {}
+        super().close()
+
+    # -- transactions
+
+    @property
+    def in_transaction(self) -> bool:
+        return getattr(self._thread, "depth", 0) > 0
+
+    def begin(self) -> None:
+        """Open a write transaction, or join the one open on this thread."""
+        depth = getattr(self._thread, "depth", 0)
+        if depth == 0:
+            self._begin()
+        self._thread.depth = depth + 1
+
+    def _begin(self) -> None:
+        conn = self.executable
+        try:
+            _end_implicit(conn)  # a read transaction left open would pin SQLite's snapshot
+        except SQLAlchemyError:
+            # The server dropped this thread's connection since its last use: nothing of this
+            # transaction is lost yet, so start it on a fresh one (or fail with a 503 on checkout).
+            self.drop_connection()
+            conn = self.executable
+        if self.is_sqlite:
+            # The write lock up front: a transaction that read first and upgraded later could
+            # fail at once with "database is locked" when another writer committed in between.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # SQLAlchemy autobegins around it
+        else:
+            conn.begin()
+
+    def commit(self) -> None:
+        """Leave a transaction block; the outermost commits. A commit that fails (SQLite's
+        "database or disk is full") rolls back, or SQLAlchemy would refuse every later
+        statement on this connection."""
+        depth = getattr(self._thread, "depth", 0)
+        if depth > 1:
+            self._thread.depth = depth - 1
+            return
+        self._thread.depth = 0
+        try:
+            self.executable.commit()
+        except BaseException:
+            self._roll_back()
+            raise
+
+    def rollback(self) -> None:
+        """Roll back the whole transaction of this thread, however deep the blocks are."""
+        self._thread.depth = 0
+        self._roll_back()
+
+    def _roll_back(self) -> None:
+        conn = getattr(self._thread, "connection", None)
+        if conn is not None:
+            with contextlib.suppress(SQLAlchemyError):  # a dead connection has nothing to roll back
+                conn.rollback()
+        self._table_cache = {}  # their reflected columns may describe rolled-back DDL
+
+    def end_request(self) -> None:
+        """Finish this thread's use of the database for one request, keeping its connection.
+
+        Whatever the request left open is rolled back; a connection that is broken (the server
+        went away) is dropped. Never raises: the response has already been decided.
+        """
+        self._thread.depth = 0  # a transaction block cut short by a lost connection
+        conn = getattr(self._thread, "connection", None)
+        if conn is None:
+            return
+        try:
+            if not (conn.invalidated or conn.closed):
+                _end_implicit(conn)
+                return
+        except Exception:  # the driver's own errors too: a teardown must not raise
+            pass
+        self.drop_connection()
+
+    # -- dataset's tables, cached here
+
+    def create_table(
+        self,
+        table_name: str,
+        primary_id: Any = None,
+        primary_type: Any = None,
+        primary_increment: bool | None = None,
+    ) -> dataset.Table:
+        name = normalize_table_name(table_name)
+        table = self._table_cache.get(name)
+        if table is None:
+            table = dataset.Table(
+                self,
+                name,
+                primary_id=primary_id,
+                primary_type=primary_type,
+                primary_increment=primary_increment,
+                auto_create=True,
+            )
+            self._table_cache = {**self._table_cache, name: table}  # readers never see a half-update
+        return table
+
+    def load_table(self, table_name: str) -> dataset.Table:
+        return self.create_table(table_name)
+
+    def get_table(
+        self,
+        table_name: str,
+        primary_id: Any = None,
+        primary_type: Any = None,
+        primary_increment: bool | None = None,
+    ) -> dataset.Table:
+        return self.create_table(table_name, primary_id, primary_type, primary_increment)
+
+    def __getitem__(self, table_name: str) -> dataset.Table:
+        return self.create_table(table_name)
 
 
 def normalize_url(url: str) -> str:
@@ -47,13 +249,12 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def connect(url: str) -> dataset.Database:
-    """Open a dataset Database for ``url`` with the settings Annex relies on."""
+def connect(url: str) -> Database:
+    """Open a Database for ``url`` with the settings Annex relies on."""
     url = normalize_url(url)
     parsed = make_url(url)
-    # dataset checks a connection out of the pool while holding its one global lock, so a
-    # pool that makes a thread wait for a free connection deadlocks every thread holding one.
-    # Overflow is therefore unbounded; the server's thread count bounds connections instead.
+    # Overflow is unbounded: each thread keeps its connection, and the server's thread count
+    # bounds connections (a bounded pool would make a thread wait for one no one returns).
     engine_kwargs: dict[str, Any] = {"pool_size": POOL_SIZE, "max_overflow": -1}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -65,12 +266,9 @@ def connect(url: str) -> dataset.Database:
     else:
         engine_kwargs["pool_pre_ping"] = True
     # WAL is switched on by _sqlite_pragmas, which survives two processes doing it at once.
-    db = dataset.connect(url, engine_kwargs=engine_kwargs, sqlite_wal_mode=False)
+    db = Database(url, engine_kwargs)
     if db.is_sqlite:
         event.listen(db.engine, "connect", _sqlite_pragmas)
-    # A thread checks a connection out once and keeps it (see end_request): close it when the
-    # thread ends (servers that start a thread per request).
-    event.listen(db.engine, "checkout", lambda *_: _close_when_thread_ends(db, threading.get_ident()))
     return db
 
 
@@ -100,52 +298,25 @@ def _enable_wal(cursor: Any) -> None:
             time.sleep(0.05)
 
 
-def get_db() -> dataset.Database:
-    """The current app's dataset Database (thread-safe: one connection per thread)."""
-    return current_app.extensions["annex"].db
-
-
 @contextlib.contextmanager
-def transaction(db: dataset.Database | None = None) -> Iterator[dataset.Database]:
+def transaction(db: Database | None = None) -> Iterator[Database]:
     """A write transaction: committed when the block ends, rolled back if it raises.
 
-    On SQLite it starts with ``BEGIN IMMEDIATE`` so the write lock is taken up front: a
-    transaction that read first and upgraded later could fail at once with "database is locked"
-    when another writer committed in between. Nested use joins the outer transaction.
-
-    The thread keeps its connection (dataset's own ``commit()`` would hand it back to the pool,
-    and the next statement would check it out again); dataset's table operations inside the
-    block see ``db.in_transaction`` and join it instead of committing on their own.
+    On SQLite it starts with ``BEGIN IMMEDIATE`` so the write lock is taken up front. Nested
+    use joins the outer transaction; dataset's table operations, ``core.execute`` and
+    ``SQL.run`` inside the block join it too instead of committing on their own.
     """
     db = db if db is not None else get_db()
     if db.in_transaction:
-        yield db
+        yield db  # joined: what the block raises is the outer block's to handle
         return
-    conn = db.executable
-    try:
-        _end_implicit(conn)  # a read transaction left open would pin SQLite's snapshot
-    except SQLAlchemyError:
-        # The server dropped this thread's connection since its last use: nothing of this
-        # transaction is lost yet, so start it on a fresh one (or fail with a 503 on checkout).
-        _drop_connection(db, threading.get_ident())
-        conn = db.executable
-    if db.is_sqlite:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")  # SQLAlchemy autobegins around it
-    else:
-        conn.begin()
-    db.local.tx = [True]
+    db.begin()
     try:
         yield db
-        db.local.tx = []
-        # Inside the try: a commit that fails (SQLite's "database or disk is full") must roll
-        # back too, or SQLAlchemy refuses every later statement on this thread's connection.
-        conn.commit()
     except BaseException:
-        db.local.tx = []
-        with contextlib.suppress(SQLAlchemyError):  # a dead connection has nothing to roll back
-            conn.rollback()
-        db._flush_tables()  # dataset's cached table metadata may describe rolled-back DDL
+        db.rollback()
         raise
+    db.commit()
 
 
 def _end_implicit(conn: Connection) -> None:
@@ -167,71 +338,12 @@ def _end_implicit(conn: Connection) -> None:
         ) from exc
 
 
-def release(db: dataset.Database) -> None:
-    """Give this thread's connection back to the pool, rolling back anything left open."""
-    while db.in_transaction:
-        db.rollback()
-    db._release_connection()
-
-
-def end_request(db: dataset.Database) -> None:
-    """Finish this thread's use of the database for one request, keeping its connection.
-
-    Whatever the request left open is rolled back (a read transaction must not pin a stale
-    snapshot or sit "idle in transaction"), but the connection stays with the thread: checking
-    it out of the pool again per request (and pre-pinging PostgreSQL) would cost more than the
-    request's own query. A connection that is broken (the server went away) is dropped, and a
-    thread's connection is closed when the thread ends (``connect``). A teardown never raises:
-    the response has already been decided.
-    """
-    thread = threading.get_ident()
-    try:
-        db.local.tx = []  # a transaction block cut short by a lost connection
-        conn = db.connections.get(thread)
-        if conn is None:
-            return
-        if not (conn.invalidated or conn.closed):
-            _end_implicit(conn)
-            return
-    except Exception:  # the driver's own errors too: a teardown must not raise
-        pass
-    _drop_connection(db, thread)
-
-
-def _drop_connection(db: dataset.Database, thread: int) -> None:
-    """Forget this thread's connection; the next use checks out a fresh (pre-pinged) one."""
-    with db.lock:
-        conn = db.connections.pop(thread, None)
-    if conn is not None:
-        with contextlib.suppress(Exception):
-            conn.invalidate()
-        with contextlib.suppress(Exception):
-            conn.close()
-
-
-def _close_when_thread_ends(db: dataset.Database, thread: int) -> None:
-    watched = db.__dict__.setdefault("_annex_watched_threads", set())
-    if thread in watched:
-        return
-    watched.add(thread)
-
-    def close() -> None:
-        watched.discard(thread)
-        with db.lock:
-            conn = db.connections.pop(thread, None)
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                conn.close()
-
-    weakref.finalize(threading.current_thread(), close)
-
-
 def init_app(app: Flask) -> None:
-    db = app.extensions["annex"].db
+    db = app_state(app).db
 
     def _end(_exc: BaseException | None) -> None:
         if db.engine is not None:  # None once closed (tests close apps they are done with)
-            end_request(db)
+            db.end_request()
 
     # Per request (an app context may outlive many requests, e.g. in tests), and per app
     # context for CLI commands that never see a request.

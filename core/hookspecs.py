@@ -13,11 +13,13 @@ import pluggy
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
+    from pathlib import Path
 
     import click
     from flask import Blueprint, Flask, Request
     from pydantic import BaseModel
 
+    from core.deploycheck import Finding
     from core.identity import Identity
     from core.migrations import Migration
 
@@ -234,7 +236,8 @@ def user_created(user: dict[str, Any]) -> None:
 
         @hookimpl
         def user_created(user):
-            get_db()["hello_items"].insert({"user_id": user["id"], "text": "welcome"})
+            with transaction():
+                execute(insert(items).values(user_id=user["id"], text="welcome"))
     """
 
 
@@ -252,7 +255,7 @@ def user_deleted(user_id: int) -> None:
 
         @hookimpl
         def user_deleted(user_id):
-            get_db()["hello_items"].delete(user_id=user_id)
+            execute(delete(items).where(items.c.user_id == user_id))  # joins the delete's transaction
     """
 
 
@@ -295,7 +298,7 @@ def user_export(user_id: int) -> dict[str, Any] | None:
 
         @hookimpl
         def user_export(user_id):
-            return {"hello": list(get_db()["hello_items"].find(user_id=user_id))}
+            return {"hello": rows(select(items.c.text).where(items.c.user_id == user_id))}
     """
 
 
@@ -322,4 +325,73 @@ def send_email(message: EmailMessage) -> bool | None:
         def send_email(message):
             outbox.append(message)
             return True
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# checks and tests: what a plugin says about itself
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def deploy_check(app: Flask) -> list[Finding] | None:
+    """Report what this plugin's settings get wrong in production, for ``annex check --deploy``.
+
+    Every implementation is asked, in the order plugins are enabled, inside an app context; the
+    command lists core's findings and then the plugins', errors first, and exits non-zero when
+    any is an error. Check only your own ``[plugins.<name>]`` section.
+
+    :param app: the application as configured for production.
+    :return: a list of ``core.Finding(level, setting, problem, fix)`` (``level`` is ``"error"``
+        or ``"warning"``), or None when all is well.
+
+    Example::
+
+        @hookimpl
+        def deploy_check(app):
+            if plugin_settings("hello").greeting == "hello":
+                return [Finding("warning", "plugins.hello.greeting", "is the default", "set it")]
+            return None
+    """
+
+
+@hookspec
+def testkit_settings(folder: Path) -> dict[str, Any] | None:
+    """Settings of this plugin's ``[plugins.<name>]`` section in the apps of the test kit.
+
+    The test kit (``core.testing``) asks every enabled plugin before it builds an app, so that
+    tests run fast and touch nothing outside ``folder`` (cheap password hashing, mail written to
+    files). A test's own ``annex_config`` overrides them.
+
+    :param folder: a fresh directory of this test app's own.
+    :return: a dict of settings, or None.
+
+    Example::
+
+        @hookimpl
+        def testkit_settings(folder):
+            return {"spool_dir": str(folder / "spool")}
+    """
+
+
+@hookspec(firstresult=True)
+def testkit_user(client: Any, username: str, email: str, password: str) -> dict[str, Any] | None:
+    """Create an account and sign it in, for the test kit's ``annex_user`` and ``check_plugin``.
+
+    Stops at first non-None result. Implemented by an identity plugin (the one that owns
+    accounts and issues tokens), through its own routes on ``client`` as a user would.
+
+    :param client: a Flask test client of the app; cookies it keeps are the user's session.
+    :param username: the new account's username.
+    :param email: its email address.
+    :param password: its password.
+    :return: ``{"id", "access_token"}`` (a Bearer token), optionally ``"refresh_token"`` and
+        ``"body"`` (what the sign-in answered), or None when this plugin makes no accounts.
+
+    Example::
+
+        @hookimpl
+        def testkit_user(client, username, email, password):
+            body = client.post("/api/hello/join", json={"name": username}).get_json()
+            return {"id": body["id"], "access_token": body["token"]}
     """

@@ -6,14 +6,14 @@ cached on ``g`` (as Flask-Login does with its current user).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from flask import current_app, request
+from flask import request
 
 from core.errors import ApiError, unauthorized
+from core.state import app_state
 
 F = TypeVar("F", bound=Callable[..., Any])
 _MISSING = object()
@@ -55,7 +55,7 @@ def current_identity() -> Identity | None:
     current = request._get_current_object()
     identity = getattr(current, "_annex_identity", _MISSING)
     if identity is _MISSING:
-        pm = current_app.extensions["annex"].pm
+        pm = app_state().pm
         identity = pm.hook.identify_request(request=current)
         current._annex_identity = identity
     return identity  # type: ignore[return-value]
@@ -69,33 +69,6 @@ def require_identity() -> Identity:
     return identity
 
 
-def login_required(view: F) -> F:
-    """Refuse anonymous requests with 401; OPTIONS passes through for CORS preflight."""
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if request.method != "OPTIONS":
-            require_identity()
-        return view(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def roles_required(*roles: str) -> Callable[[F], F]:
-    """Require a logged-in identity holding every one of ``roles`` (403 ``forbidden`` otherwise)."""
-
-    def decorator(view: F) -> F:
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if request.method != "OPTIONS":
-                check_roles(require_identity(), roles)
-            return view(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorator
-
-
 def check_roles(identity: Identity, roles: tuple[str, ...] | list[str]) -> None:
     if not identity.has_roles(*roles):
         raise ApiError(403, "forbidden", f"requires role {', '.join(sorted(set(roles) - identity.roles))}")
@@ -106,7 +79,7 @@ def permission_allowed(identity: Identity | None, action: str, resource: str) ->
 
     None means no plugin had an opinion; the caller decides (usually: deny).
     """
-    pm = current_app.extensions["annex"].pm
+    pm = app_state().pm
     answers = pm.hook.permission_allowed(identity=identity, action=action, resource=resource)
     if False in answers:
         return False

@@ -12,6 +12,7 @@ from pydantic.json_schema import models_json_schema
 from core.api import SPEC_ATTRIBUTE, EndpointSpec, resolve_model
 from core.converters import MAX_PATH_INT
 from core.security import UNSAFE_METHODS
+from core.state import app_state
 
 #: werkzeug converter → OpenAPI schema of the path parameter.
 CONVERTER_SCHEMAS = {
@@ -38,7 +39,7 @@ _PARAM = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>[a-
 
 def generate(app: Flask, title: str, version: str) -> dict[str, Any]:
     """The OpenAPI document of every route under /api and every declared endpoint."""
-    state = app.extensions["annex"]
+    state = app_state(app)
     specs = []
     for rule in app.url_map.iter_rules():
         view = app.view_functions.get(rule.endpoint)
@@ -141,7 +142,7 @@ def _operation(spec: EndpointSpec | None, view: Any, refs: dict[type[BaseModel],
     if spec.body is not None or spec.query is not None:
         responses["422"] = _error("invalid fields, listed in error.fields")
     if spec.query is not None:
-        operation["parameters"] = _query_parameters(refs[spec.query], spec.query)
+        operation["parameters"] = _query_parameters(spec.query)
     if spec.auth:
         operation["security"] = [{"bearer": []}]
         responses["401"] = _error("not authenticated")
@@ -154,7 +155,7 @@ def _operation(spec: EndpointSpec | None, view: Any, refs: dict[type[BaseModel],
     return operation
 
 
-def _query_parameters(_ref: Any, model: type[BaseModel]) -> list[dict[str, Any]]:
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     required = set(schema.get("required", []))
     return [

@@ -36,8 +36,9 @@ from typing import Any
 from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import Connection, inspect, text
 
-from core.db import get_db, transaction
+from core.db import transaction
 from core.sql import SQL
+from core.state import app_state, get_db, get_settings, hooks
 
 log = logging.getLogger("annex.outbox")
 
@@ -125,10 +126,11 @@ class Sender:
 
     def __init__(self, app: Flask):
         self.app = app
-        self._reset()
+        self.start_afresh()
         os.register_at_fork(after_in_child=_after_fork(weakref.ref(self)))
 
-    def _reset(self) -> None:
+    def start_afresh(self) -> None:
+        """Forget any thread and state: this process (a fork's child) starts without them."""
         self._pid = os.getpid()
         self._lock = threading.Lock()
         self._event = threading.Event()
@@ -168,7 +170,7 @@ class Sender:
     def _connection(self) -> Iterator[Connection]:
         """A connection of the sender's own, outside dataset's per-thread ones: closing the
         app's database (tests do, between apps) never closes it under a running statement."""
-        engine = self.app.extensions["annex"].db.engine
+        engine = app_state(self.app).db.engine
         if engine is None:
             raise _Closed
         conn = engine.connect()
@@ -249,7 +251,7 @@ class Sender:
         try:
             message = email.message_from_string(row["message"], policy=email.policy.default)
             recipient = message["To"]
-            delivered = bool(current_app.extensions["annex"].pm.hook.send_email(message=message))
+            delivered = bool(hooks().send_email(message=message))
             problem = "no send_email backend took it"
         except Exception as exc:
             delivered, problem = False, f"{type(exc).__name__}: {exc}"
@@ -257,7 +259,7 @@ class Sender:
         if delivered:
             self._settle(conn, _SENT, {"now": now, **key})
             return True
-        settings = current_app.extensions["annex"].settings.outbox
+        settings = get_settings().outbox
         if row["attempts"] >= settings.max_attempts:
             log.error("outbox: message %s to %s given up after %s attempts: %s",
                       row["id"], recipient, row["attempts"], problem)  # fmt: skip
@@ -323,7 +325,7 @@ def _after_fork(ref: weakref.ref[Sender]) -> Any:
     def reset() -> None:
         sender = ref()
         if sender is not None:
-            sender._reset()
+            sender.start_afresh()
 
     return reset
 

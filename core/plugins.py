@@ -18,6 +18,7 @@ from typing import Any
 import pluggy
 
 from core import hookspecs
+from core.version import __version__
 
 #: pluggy project name, and the entry-point group installed plugins declare.
 PROJECT = "annex"
@@ -69,8 +70,6 @@ def _builtin_names() -> list[str]:
 
 
 def _core_version() -> str:
-    from core import __version__
-
     return __version__
 
 

@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 import limits
-from flask import Flask, Response, current_app, has_request_context, request
+from flask import Flask, Response, has_request_context, request
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter, RateLimiter, SlidingWindowCounterRateLimiter
 from redis.backoff import NoBackoff
@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 from core.config import RateLimitSettings
 from core.errors import ApiError, unavailable
 from core.ratelimit_storage import DatabaseStorage
+from core.state import app_state, rate_limiter
 
 log = logging.getLogger("annex.ratelimit")
 #: Seconds between attempts to reach a counters' storage that failed.
@@ -210,11 +211,6 @@ def _safe_uri(uri: str) -> str:
     return _PASSWORD.sub(r"\1:***@", uri)
 
 
-def rate_limiter() -> Limiter:
-    """The current app's Limiter."""
-    return current_app.extensions["annex"].limiter
-
-
 def check_rate_limit(name: str, limit: str, *key: str, fail_closed: bool = False) -> None:
     """Count a hit against ``limit`` for ``key``; raise ``429 rate_limited`` when exceeded."""
     if not rate_limiter().hit(name, limit, *key, fail_closed=fail_closed):
@@ -271,12 +267,12 @@ def _record(amount: int, remaining: int, reset_time: float) -> None:
 
 
 def init_app(app: Flask) -> None:
-    if not app.extensions["annex"].limiter.enabled:
+    if not app_state(app).limiter.enabled:
         return  # nothing is ever counted: no per-request hooks at all
 
     @app.before_request
     def _default_limit() -> None:
-        limiter = app.extensions["annex"].limiter
+        limiter = app_state(app).limiter
         if (
             request.path.startswith("/api")
             and request.method != "OPTIONS"

@@ -12,6 +12,8 @@ from core.openapi import generate
 from core.plugins import hookimpl
 from core.ratelimit_storage import create_table
 from core.sql import SQL
+from core.state import app_state
+from core.version import __version__
 
 bp = Blueprint("core", __name__, url_prefix="/api")
 _PING = SQL("SELECT 1")
@@ -32,7 +34,7 @@ def health():
     except Exception:
         current_app.logger.exception("health check: database does not answer")
         return _UNAVAILABLE
-    if not current_app.extensions["annex"].writes.writable():  # logged by the probe
+    if not app_state().writes.writable():  # logged by the probe
         return _UNAVAILABLE
     return {"status": "ok", "checks": {"database": "ok"}}
 
@@ -44,9 +46,7 @@ _UNAVAILABLE = ({"status": "unavailable", "checks": {"database": "unavailable"}}
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3.1 document of every enabled plugin's routes."""
-    from core import __version__
-
-    state = current_app.extensions["annex"]
+    state = app_state()
     if state.openapi is None:
         state.openapi = generate(current_app, "Annex API", __version__)
     return jsonify(state.openapi)

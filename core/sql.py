@@ -3,9 +3,10 @@
 dataset builds each query anew (its ``find_one`` costs ~30 times a raw lookup) and even a
 compiled SQLAlchemy ``text()`` spends ~30 µs per statement in the execution layer, which is
 more than a primary-key lookup itself. An ``SQL`` statement goes straight to the driver's
-cursor on the connection dataset already holds for this thread, so it shares that
-connection's transactions (``transaction()``) and its pool. Keep dataset for everything
-schemaless; use ``SQL`` where a statement runs on every request::
+cursor on the connection the thread already holds (``core.db``), so it shares that
+connection's transactions (``transaction()``) with ``core.execute`` and dataset's tables. Use
+``core.rows`` / ``core.one`` / ``core.execute`` for statements in general and ``SQL`` where
+one runs on every request::
 
     _SESSION = SQL("SELECT user_id FROM auth_sessions WHERE id = :sid")
     row = _SESSION.one(sid=claims["sid"])          # dict or None
@@ -18,13 +19,12 @@ server dropped is invalidated, so the next request gets a fresh one.
 from __future__ import annotations
 
 import re
-import threading
 from typing import Any
 
-import dataset
 from sqlalchemy.exc import DBAPIError
 
-from core.db import get_db, transaction
+from core.db import Database, transaction
+from core.state import get_db
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
@@ -61,11 +61,9 @@ class SQL:
         with transaction(db):
             return self._run(params, _rowcount, db)
 
-    def _run(self, params: dict[str, Any], fetch: Any, db: dataset.Database | None = None) -> Any:
+    def _run(self, params: dict[str, Any], fetch: Any, db: Database | None = None) -> Any:
         db = db or get_db()
-        # The thread's connection without dataset's lock, which it needs only to create one:
-        # reading a dict is atomic, and each thread adds only its own entry.
-        conn = db.connections.get(threading.get_ident()) or db.executable
+        conn = db.executable
         dialect = conn.dialect
         sql = self._pyformat if dialect.paramstyle == "pyformat" else self.sql
         raw = conn.connection.dbapi_connection

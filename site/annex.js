@@ -18,7 +18,7 @@
  * second refresh with an already rotated token would count as reuse.
  *
  * For an API on another origin, call {@link configure} or build a client with
- * {@link createClient} (`baseUrl`, and see docs/frontend.md).
+ * {@link buildClient} (`baseUrl`, and see docs/frontend.md).
  *
  * Every failure rejects with an {@link AnnexError}. The window receives `annex:login`
  * (`detail.user`) after a login or registration and `annex:logout` (`detail.reason`) when the
@@ -211,7 +211,7 @@ function pageOrigin() {
  * @param {ClientOptions} [options]
  * @returns {ReturnType<typeof buildClient>}
  */
-export function createClient(options = {}) {
+export function buildClient(options = {}) {
   return buildClient(options);
 }
 
@@ -747,7 +747,7 @@ function buildClient(initial) {
 }
 
 /** The default client: this page's origin, cookie transport. */
-const annex = createClient();
+const annex = buildClient();
 export default annex;
 
 /**

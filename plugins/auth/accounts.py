@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import SQL, ApiError, get_db, hooks, now, rfc3339, transaction
+from core import SQL, ApiError, execute, get_db, hooks, now, one, rfc3339, rows, transaction
 from plugins.auth import emails
 from plugins.auth.schema import events, sessions, tokens, users
 
@@ -38,8 +38,8 @@ def conflict(username: str, email: str) -> ApiError | None:
 def create(username: str, email: str, password_hash: str, roles: list[str]) -> dict[str, Any]:
     """Insert an account; a concurrent registration of the same name becomes a 409."""
     try:
-        with transaction() as db:
-            result = db.executable.execute(
+        with transaction():
+            result = execute(
                 insert(users).values(
                     username=username,
                     email=email,
@@ -72,22 +72,17 @@ def lock(user_id: int, exclusive: bool = False) -> bool:
     return _LOCK[db.is_postgres, exclusive].scalar(id=user_id) is not None
 
 
-def _one(statement: Any) -> dict[str, Any] | None:
-    row = get_db().executable.execute(statement).mappings().first()
-    return dict(row) if row is not None else None
-
-
 def get(user_id: int) -> dict[str, Any] | None:
-    return _one(select(users).where(users.c.id == user_id))
+    return one(select(users).where(users.c.id == user_id))
 
 
 def find_by_username(username: str) -> dict[str, Any] | None:
-    return _one(select(users).where(func.lower(users.c.username) == username.lower()))
+    return one(select(users).where(func.lower(users.c.username) == username.lower()))
 
 
 def find_by_email(email: str) -> dict[str, Any] | None:
     """The account of ``email`` in any spelling of it (``emails.canonical``)."""
-    return _one(select(users).where(func.lower(users.c.email) == emails.lookup_form(email)))
+    return one(select(users).where(func.lower(users.c.email) == emails.lookup_form(email)))
 
 
 def find_by_login(login: str) -> dict[str, Any] | None:
@@ -113,8 +108,8 @@ def public(user: dict[str, Any]) -> dict[str, Any]:
 
 def set_password_hash(user_id: int, password_hash: str) -> None:
     """The same password hashed anew (a higher cost); its version stays."""
-    with transaction() as db:
-        db.executable.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+    with transaction():
+        execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
 
 
 def password_unchanged(user_id: int, version: int, *, exclusive: bool = False) -> bool:
@@ -133,10 +128,10 @@ def replace_password(user_id: int, password_hash: str, version: int) -> bool:
     so that every login still holding the old one has either committed its session (the
     caller then revokes it in this transaction) or will find the version changed. False if
     the password changed meanwhile or the account is gone."""
-    with transaction() as db:
+    with transaction():
         if not lock(user_id, exclusive=True):
             return False
-        changed = db.executable.execute(
+        changed = execute(
             update(users)
             .where(users.c.id == user_id, users.c.password_version == version)
             .values(password_hash=password_hash, password_version=users.c.password_version + 1)
@@ -145,19 +140,17 @@ def replace_password(user_id: int, password_hash: str, version: int) -> bool:
 
 
 def set_email_verified(user_id: int) -> None:
-    with transaction() as db:
-        db.executable.execute(update(users).where(users.c.id == user_id).values(email_verified=True))
+    with transaction():
+        execute(update(users).where(users.c.id == user_id).values(email_verified=True))
 
 
 def set_roles(user_id: int, roles: list[str]) -> None:
-    with transaction() as db:
-        db.executable.execute(
-            update(users).where(users.c.id == user_id).values(roles=json.dumps(sorted(set(roles))))
-        )
+    with transaction():
+        execute(update(users).where(users.c.id == user_id).values(roles=json.dumps(sorted(set(roles)))))
 
 
 def all_users() -> list[dict[str, Any]]:
-    return [dict(row) for row in get_db().executable.execute(select(users).order_by(users.c.id)).mappings()]
+    return rows(select(users).order_by(users.c.id))
 
 
 def delete_account(user_id: int) -> bool:
@@ -177,7 +170,7 @@ def delete_account(user_id: int) -> bool:
 
 def delete_everything_of(user_id: int) -> None:
     """Drop the account and every auth row naming it (the ``user_deleted`` hook)."""
-    with transaction() as db:
+    with transaction():
         for table in (sessions, tokens, events):
-            db.executable.execute(delete(table).where(table.c.user_id == user_id))
-        db.executable.execute(delete(users).where(users.c.id == user_id))
+            execute(delete(table).where(table.c.user_id == user_id))
+        execute(delete(users).where(users.c.id == user_id))

@@ -7,7 +7,7 @@ from typing import Any
 from flask import has_request_context, request
 from sqlalchemy import delete, insert, select
 
-from core import client_ip, get_db, now, rfc3339, transaction
+from core import client_ip, execute, now, rfc3339, rows, transaction
 from plugins.auth import accounts
 from plugins.auth.schema import events
 
@@ -24,12 +24,10 @@ TYPES = frozenset(
 def record(user_id: int, kind: str) -> None:
     assert kind in TYPES, kind
     ip, agent = (client_ip(), request.user_agent.string[:512]) if has_request_context() else (None, None)
-    with transaction() as db:
+    with transaction():
         if not accounts.lock(user_id):
             return  # the account was deleted meanwhile: its log went with it
-        result = db.executable.execute(
-            insert(events).values(user_id=user_id, type=kind, at=now(), ip=ip, user_agent=agent)
-        )
+        result = execute(insert(events).values(user_id=user_id, type=kind, at=now(), ip=ip, user_agent=agent))
         newest = result.inserted_primary_key[0]
         # Keep the log bounded: anything older than the last KEEP entries goes (cheap, by index).
         if newest % 20 == 0:
@@ -41,12 +39,12 @@ def record(user_id: int, kind: str) -> None:
                 .limit(1)
                 .scalar_subquery()
             )
-            db.executable.execute(delete(events).where(events.c.user_id == user_id, events.c.id <= cutoff))
+            execute(delete(events).where(events.c.user_id == user_id, events.c.id <= cutoff))
 
 
 def recent(user_id: int) -> list[dict[str, Any]]:
     statement = select(events).where(events.c.user_id == user_id).order_by(events.c.id.desc()).limit(KEEP)
     return [
         {"type": row["type"], "at": rfc3339(row["at"]), "ip": row["ip"], "user_agent": row["user_agent"]}
-        for row in get_db().executable.execute(statement).mappings()
+        for row in rows(statement)
     ]

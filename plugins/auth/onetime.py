@@ -7,7 +7,7 @@ import secrets
 
 from sqlalchemy import insert, select, update
 
-from core import ApiError, get_db, now, transaction
+from core import ApiError, execute, now, scalar, transaction
 from plugins.auth import accounts
 from plugins.auth.schema import tokens
 
@@ -30,10 +30,10 @@ def create(user_id: int, kind: str) -> str | None:
     is stored and nothing should be mailed; the request still answers as it would have)."""
     token = secrets.token_urlsafe(32)
     created = now()
-    with transaction() as db:
+    with transaction():
         if not accounts.lock(user_id):
             return None
-        db.executable.execute(
+        execute(
             insert(tokens).values(
                 user_id=user_id,
                 kind=kind,
@@ -47,8 +47,8 @@ def create(user_id: int, kind: str) -> str | None:
 
 def void(user_id: int, kind: str) -> int:
     """End every unused token of ``kind`` of the user (their links stop working); how many."""
-    with transaction() as db:
-        return db.executable.execute(
+    with transaction():
+        return execute(
             update(tokens)
             .where(tokens.c.user_id == user_id, tokens.c.kind == kind, tokens.c.used_at.is_(None))
             .values(used_at=now())
@@ -66,7 +66,7 @@ def _usable(kind: str, token: str):
 
 def owner(token: str, kind: str) -> int:
     """The user a still-usable token belongs to, without using it up; else 400 ``invalid_token``."""
-    user_id = get_db().executable.execute(select(tokens.c.user_id).where(*_usable(kind, token))).scalar()
+    user_id = scalar(select(tokens.c.user_id).where(*_usable(kind, token)))
     if user_id is None:
         raise invalid()
     return int(user_id)
@@ -74,8 +74,8 @@ def owner(token: str, kind: str) -> int:
 
 def consume(token: str, kind: str) -> int:
     """Use the token up (atomically: a second use fails) and return its user."""
-    with transaction() as db:
-        row = db.executable.execute(
+    with transaction():
+        row = execute(
             update(tokens).where(*_usable(kind, token)).values(used_at=now()).returning(tokens.c.user_id)
         ).first()
     if row is None:

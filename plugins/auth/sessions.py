@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, text, update
 
-from core import SQL, ApiError, get_db, now, transaction
+from core import SQL, ApiError, execute, now, one, rows, transaction
 from plugins.auth import accounts, onetime
 from plugins.auth.schema import sessions
 
@@ -49,10 +49,10 @@ def create(user_id: int, max_age: int, user_agent: str, ip: str) -> dict[str, An
     """A new session; inside the caller's transaction when there is one."""
     started = now()
     key = secrets.token_urlsafe(24)
-    with transaction() as db:
+    with transaction():
         if not accounts.lock(user_id):  # deleted since the login read it: no session of it may remain
             raise revoked()
-        result = db.executable.execute(
+        result = execute(
             insert(sessions).values(
                 user_id=user_id,
                 key=key,
@@ -82,17 +82,15 @@ def for_request(session_id: int, key: Any) -> dict[str, Any] | None:
 
 
 def get(session_id: int) -> dict[str, Any] | None:
-    row = get_db().executable.execute(select(sessions).where(sessions.c.id == session_id)).mappings().first()
-    return dict(row) if row is not None else None
+    return one(select(sessions).where(sessions.c.id == session_id))
 
 
 @dataclass(frozen=True)
 class Refreshed:
-    """Outcome of presenting a refresh token: the generation to issue, and whether it is new."""
+    """Outcome of presenting a refresh token: the session and the generation to issue."""
 
     session: dict[str, Any]
     generation: int
-    rotated: bool
 
 
 def refresh(session_id: int, key: Any, generation: int, user_id: int, grace: float) -> Refreshed:
@@ -111,18 +109,18 @@ def refresh(session_id: int, key: Any, generation: int, user_id: int, grace: flo
     if session["expires_at"] <= current:
         raise ApiError(401, "token_expired", "this session has reached its maximum age; log in again")
     if generation == session["generation"]:
-        with transaction() as db:
-            swapped = db.executable.execute(
-                _ROTATE, {"next": generation + 1, "now": current, "sid": session_id, "gen": generation}
+        with transaction():
+            swapped = execute(
+                _ROTATE, next=generation + 1, now=current, sid=session_id, gen=generation
             ).rowcount
         if swapped == 1:
-            return Refreshed(get(session_id) or session, generation + 1, True)
+            return Refreshed(get(session_id) or session, generation + 1)
         session = get(session_id)  # another request rotated it first
         if session is None or session["revoked_at"] is not None:
             raise revoked()
     rotated_at = session["rotated_at"]
     if generation == session["generation"] - 1 and rotated_at is not None and current - rotated_at <= grace:
-        return Refreshed(session, session["generation"], False)
+        return Refreshed(session, session["generation"])
     revoke(session_id)
     raise ReuseDetected(session)
 
@@ -137,8 +135,8 @@ class ReuseDetected(Exception):
 
 def revoke(session_id: int) -> bool:
     """End one session; False if it had already ended."""
-    with transaction() as db:
-        result = db.executable.execute(
+    with transaction():
+        result = execute(
             update(sessions)
             .where(sessions.c.id == session_id, sessions.c.revoked_at.is_(None))
             .values(revoked_at=now())
@@ -151,8 +149,8 @@ def revoke_all(user_id: int, keep: int | None = None) -> int:
     condition = [sessions.c.user_id == user_id, sessions.c.revoked_at.is_(None)]
     if keep is not None:
         condition.append(sessions.c.id != keep)
-    with transaction() as db:
-        return db.executable.execute(update(sessions).where(*condition).values(revoked_at=now())).rowcount
+    with transaction():
+        return execute(update(sessions).where(*condition).values(revoked_at=now())).rowcount
 
 
 def log_out_everywhere(user_id: int) -> int:
@@ -171,4 +169,4 @@ def active(user_id: int) -> list[dict[str, Any]]:
         .where(sessions.c.user_id == user_id, sessions.c.revoked_at.is_(None), sessions.c.expires_at > now())
         .order_by(sessions.c.id.desc())
     )
-    return [dict(row) for row in get_db().executable.execute(statement).mappings()]
+    return rows(statement)

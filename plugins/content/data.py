@@ -12,7 +12,18 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import ETags
 
-from core import SQL, ApiError, get_db, hold_account, now, plugin_settings, rfc3339, transaction, unavailable
+from core import (
+    SQL,
+    ApiError,
+    execute,
+    hold_account,
+    now,
+    plugin_settings,
+    rfc3339,
+    rows,
+    transaction,
+    unavailable,
+)
 from plugins.content.schema import items
 
 KEY = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
@@ -70,7 +81,7 @@ def get(user_id: int, key: str) -> dict[str, Any] | None:
 
 def all_of(user_id: int) -> dict[str, Any]:
     statement = select(items.c.key, items.c.value).where(items.c.user_id == user_id).order_by(items.c.key)
-    return {row.key: json.loads(row.value) for row in get_db().executable.execute(statement)}
+    return {row["key"]: json.loads(row["value"]) for row in rows(statement)}
 
 
 def put(
@@ -142,5 +153,5 @@ def _lock_user(db: Any, user_id: int) -> None:
 
 
 def remove_all(user_id: int) -> None:
-    with transaction() as db:
-        db.executable.execute(delete(items).where(items.c.user_id == user_id))
+    with transaction():
+        execute(delete(items).where(items.c.user_id == user_id))

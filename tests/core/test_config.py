@@ -7,7 +7,7 @@ import json
 import pytest
 
 from core import ConfigError, create_app
-from core.config import load_settings
+from core.config_loader import load_settings
 from tests.testplugins import hello
 
 
@@ -205,7 +205,7 @@ def test_create_app_with_bad_config_raises_before_serving(tmp_path):
 
 
 def test_masking_hides_secrets_but_not_settings_that_merely_mention_them():
-    from core.config import masked
+    from core.config_loader import masked
 
     shown = masked(
         {
