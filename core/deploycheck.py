@@ -1,7 +1,8 @@
 """``annex check --deploy``: what a production configuration gets wrong, each with its fix.
 
 Like Django's ``check --deploy``: read the effective settings and report; the exit status is
-non-zero when any finding is an error.
+non-zero when any finding is an error. Core checks its own settings; each plugin reports on its
+own through the ``deploy_check`` hook.
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ from flask import Flask
 
 from core import gunicorn_config, secretkeys
 from core.config import MIN_SECRET_BYTES
+from core.plugins import call_each
 from core.security import origin_of
-
-#: bcrypt cost below which passwords are too cheap to guess offline.
-MIN_BCRYPT_ROUNDS = 12
+from core.state import app_state
 
 
 @dataclass(frozen=True)
 class Finding:
+    """One thing a production configuration gets wrong, and its fix (plugins return these from
+    the ``deploy_check`` hook)."""
+
     level: str  # "error" or "warning"
     setting: str
     problem: str
@@ -34,7 +37,7 @@ class Finding:
 def check(app: Flask, environ: Any = None) -> list[Finding]:
     """Every finding for ``app``'s configuration, errors first."""
     environ = os.environ if environ is None else environ
-    state = app.extensions["annex"]
+    state = app_state(app)
     settings = state.settings
     found: list[Finding] = []
 
@@ -115,18 +118,7 @@ def check(app: Flask, environ: Any = None) -> list[Finding]:
             f"is memory:// with {workers} workers: the general per-IP limit is counted per worker",
             'set rate_limits.storage = "redis://…" (login and other named limits are exact anyway)',
         )
-    auth = state.plugin_settings.get("auth")
-    if auth is not None:
-        if not auth.cookie_secure:
-            error(
-                "plugins.auth.cookie_secure", "is false: session cookies travel over plain HTTP", "remove it"
-            )
-        if auth.bcrypt_rounds < MIN_BCRYPT_ROUNDS:
-            error(
-                "plugins.auth.bcrypt_rounds",
-                f"is {auth.bcrypt_rounds}: password hashes are cheap to guess",
-                f"set it to {MIN_BCRYPT_ROUNDS} or more",
-            )
-        if auth.mail_backend == "console":
-            error("plugins.auth.mail_backend", "is console: reset mail never leaves the log", 'use "smtp"')
+    with app.app_context():  # plugins read their settings through core.plugin_settings
+        for _plugin, findings in call_each(state.pm, "deploy_check", app=app):
+            found.extend(findings)
     return sorted(found, key=lambda finding: finding.level != "error")

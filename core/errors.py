@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+
+from core.state import app_state
 
 log = logging.getLogger("annex")
 
@@ -33,7 +35,9 @@ INTERNAL_MESSAGE = "internal server error"
 class ApiError(Exception):
     """An error answered as ``{"error": {"code", "message", "fields"?}}`` with ``status``.
 
-    Raise it anywhere in a request; ``headers`` are added to the response.
+    Raise it anywhere in a request; ``headers`` are added to the response. A 401 carries
+    ``challenge`` as its ``WWW-Authenticate`` (an identity plugin states its own scheme), or else
+    core's generic Bearer challenge (see ``bearer_challenge``).
     """
 
     def __init__(
@@ -43,6 +47,7 @@ class ApiError(Exception):
         message: str,
         fields: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        challenge: str | None = None,
     ):
         super().__init__(message)
         self.status = status
@@ -50,6 +55,7 @@ class ApiError(Exception):
         self.message = message
         self.fields = fields
         self.headers = dict(headers or {})
+        self.challenge = challenge
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -70,10 +76,11 @@ def unavailable(message: str, retry_after: int = 5) -> ApiError:
 
 
 def bearer_challenge(error: ApiError) -> str:
-    """``WWW-Authenticate`` for a 401: ``error="invalid_token"`` when a token was presented and
-    rejected (or the refusal is about a token, such as ``token_expired``)."""
+    """``WWW-Authenticate`` for a 401 that brought no challenge of its own: ``error="invalid_token"``
+    when a token was presented and rejected (or the refusal is about a token, such as an
+    expired one); a plain ``unauthorized`` without credentials only names the scheme."""
     challenge = 'Bearer realm="annex"'
-    if error.code not in ("unauthorized", "invalid_credentials") or request.headers.get("Authorization"):
+    if error.code != "unauthorized" or request.headers.get("Authorization"):
         challenge += f', error="invalid_token", error_description="{error.message}"'
     return challenge
 
@@ -84,7 +91,7 @@ def error_response(error: ApiError) -> Response:
     for name, value in error.headers.items():
         response.headers[name] = value
     if error.status == 401 and "WWW-Authenticate" not in response.headers:
-        response.headers["WWW-Authenticate"] = bearer_challenge(error)
+        response.headers["WWW-Authenticate"] = error.challenge or bearer_challenge(error)
     return response
 
 
@@ -99,7 +106,7 @@ def _database_unavailable(exc: OperationalError) -> Response:
     """The database could not be reached or was busy past its timeout (a restart, a failover,
     a long lock): a 503 the client may retry, not a 500. The next request reconnects (pre-ping)."""
     log.error("database unavailable on %s %s: %s", request.method, request.path, exc.orig or exc)
-    current_app.extensions["annex"].writes.failed_with(exc)  # a full disk: health is 503 for now
+    app_state().writes.failed_with(exc)  # a full disk: health is 503 for now
     return error_response(unavailable("the database is unavailable; retry shortly", retry_after=2))
 
 
@@ -107,7 +114,7 @@ def _http_exception(exc: HTTPException) -> Response:
     status = exc.code or 500
     if status >= 500:
         return _unhandled(exc)
-    serve = current_app.extensions["annex"].static_fallback
+    serve = app_state().static_fallback
     if status == 404 and serve is not None and (served := serve()) is not None:
         return served
     error = ApiError(status, HTTP_CODES.get(status, "error"), _message(exc))

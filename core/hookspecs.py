@@ -144,8 +144,8 @@ def identify_request(request: Request) -> Identity | None:
 
     Called lazily, at most once per request, the first time ``current_identity()`` is needed.
     Return None for "not mine" (no credentials this plugin understands) so the next plugin is
-    asked. Raise ``ApiError`` (``token_expired``, ``token_revoked``, ``csrf_failed``,
-    ``unauthorized``) to refuse credentials that are yours but bad.
+    asked. Raise ``ApiError`` (a 401 with your own code, e.g. ``core.unauthorized("key_revoked",
+    …)``) to refuse credentials that are yours but bad.
 
     :param request: the Flask request.
     :return: a ``core.Identity``, or None.
@@ -188,7 +188,7 @@ def permission_allowed(identity: Identity | None, action: str, resource: str) ->
     ``trylast=True``.
 
     :param identity: who is asking (None when anonymous).
-    :param action: what, e.g. ``"content.read"``.
+    :param action: what, e.g. ``"notes.read"``.
     :param resource: on what, e.g. ``"premium/index.html"``.
     :return: True, False, or None for no opinion.
 
@@ -196,7 +196,7 @@ def permission_allowed(identity: Identity | None, action: str, resource: str) ->
 
         @hookimpl
         def permission_allowed(identity, action, resource):
-            if action == "content.read" and resource.startswith("staff/"):
+            if action == "notes.read" and resource.startswith("staff/"):
                 return identity is not None and "staff" in identity.roles
             return None
     """

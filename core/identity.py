@@ -21,7 +21,7 @@ _MISSING = object()
 
 @dataclass(frozen=True)
 class Identity:
-    """An authenticated user, as an identity provider (the auth plugin, an API-key plugin…) sees it.
+    """An authenticated user, as an identity provider (an accounts plugin, an API-key plugin…) sees it.
 
     ``account`` carries the public account fields (``username``, ``email``, ``email_verified``,
     ``created_at``…) so other plugins need not read the provider's tables.
@@ -47,8 +47,8 @@ class Identity:
 def current_identity() -> Identity | None:
     """The identity of the current request, or None when anonymous.
 
-    The first call asks the ``identify_request`` hook; a provider may raise ``ApiError`` (for
-    example ``token_expired``), which propagates to the caller.
+    The first call asks the ``identify_request`` hook; a provider may raise ``ApiError`` (an expired
+    token, say), which propagates to the caller.
     """
     # Kept on the request object, not on ``g``: ``g`` belongs to the app context, which an outer
     # context (a CLI command, a test) can keep alive across requests. One context lookup.

@@ -13,7 +13,7 @@ from core.errors import ApiError
 from core.origins import allowed_origin, exact_pattern, origin_of
 from core.socket_scheme import socket_scheme
 
-#: Methods that change state: subject to the Origin check (and CSRF in the auth plugin).
+#: Methods that change state: subject to the Origin check (and an identity plugin's CSRF check).
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: CSP of JSON responses: nothing may load, nothing may frame them.
 JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -125,15 +125,12 @@ def init_app(app: Flask, settings: Settings) -> None:
             added.append(("Strict-Transport-Security", HSTS))
         path = "/" + environ.get("PATH_INFO", "").lstrip("/")
         # API answers are per-user or volatile: never cached unless a view says otherwise.
-        # Auth answers carry tokens: never cached, whatever the view said.
         identified = getattr(current, "_annex_identity", None) is not None
         if cache_control is None and (path.startswith("/api") or identified):
             added.append(("Cache-Control", "no-store"))
         headers.extend(added)
         if csp is not None:
             headers["Content-Security-Policy"] = policy  # ours, whatever the view said
-        if cache_control is not None and path.startswith("/api/auth/"):
-            headers["Cache-Control"] = "no-store"
         return response
 
 

@@ -16,7 +16,8 @@ import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
 
-from core import create_app
+from core.testing import TestApps
+from core.testing import merge as deep_merge
 
 PG_URL = os.environ.get("ANNEX_TEST_DATABASE_URL", "")
 REQUIRE_ALL = os.environ.get("ANNEX_TEST_REQUIRE_ALL") == "1"
@@ -30,16 +31,6 @@ def require(available: bool, reason: str) -> None:
     if REQUIRE_ALL:
         pytest.fail(f"ANNEX_TEST_REQUIRE_ALL=1 but {reason}")
     pytest.skip(reason)
-
-
-def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def _pg_admin() -> Any:
@@ -115,26 +106,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
 
 @pytest.fixture
 def make_app(database_url: str, tmp_path: Any) -> Iterator[Any]:
-    """Build apps on the test's database: ``make_app(config_overrides, plugins=[...])``."""
-    apps = []
+    """Build apps on the test's database: ``make_app(config_overrides, plugins=[...])``.
+
+    The test kit's ``TestApps`` builds and closes them, as it does for plugin authors' tests."""
+    apps = TestApps()
 
     def build(overrides: Mapping[str, Any] | None = None, plugins: Any = (), **kwargs: Any) -> Any:
         config = deep_merge(
             {"database": {"url": database_url}, "site": {"static_dir": ""}},
             overrides or {},
         )
-        kwargs.setdefault("environ", {})
         kwargs.setdefault("instance_path", tmp_path / "instance")
-        application = create_app(config, plugins, **kwargs)
-        application.config["TESTING"] = True
-        apps.append(application)
-        return application
+        return apps.build(config, plugins, **kwargs)
 
     yield build
-    for application in apps:
-        database = application.extensions["annex"].db
-        if database.engine is not None:
-            database.close()
+    apps.close()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ Built only on core's public API and hooks, as a third-party plugin would be.
 from __future__ import annotations
 
 from core import hookimpl
-from plugins.auth import accounts, activity, guard, mail, sessions
+from plugins.auth import accounts, activity, checks, guard, mail, responses, sessions, testkit
 from plugins.auth.account_views import bp as account_bp
 from plugins.auth.cli import users
 from plugins.auth.identify import identify
@@ -22,7 +22,7 @@ def register_settings():
 
 @hookimpl
 def register_routes(app):
-    return [auth_bp, account_bp]
+    return responses.never_cached([auth_bp, account_bp])
 
 
 @hookimpl
@@ -81,3 +81,18 @@ def user_export(user_id):
 @hookimpl(trylast=True)
 def send_email(message):
     return mail.deliver(message)
+
+
+@hookimpl
+def deploy_check(app):
+    return checks.deploy_findings()
+
+
+@hookimpl
+def testkit_settings(folder):
+    return testkit.settings(folder)
+
+
+@hookimpl
+def testkit_user(client, username, email, password):
+    return testkit.signed_in_user(client, username, email, password)

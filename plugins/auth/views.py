@@ -21,7 +21,18 @@ from core import (
     transaction,
     unauthorized,
 )
-from plugins.auth import accounts, activity, emails, guard, mail, onetime, passwords, sessions, tokens
+from plugins.auth import (
+    accounts,
+    activity,
+    emails,
+    guard,
+    mail,
+    onetime,
+    passwords,
+    responses,
+    sessions,
+    tokens,
+)
 from plugins.auth.bodies import (
     ChangePassword,
     Login,
@@ -67,7 +78,7 @@ RECHECK_LIMITED = "too many password checks for this session or account; see Ret
 
 
 def invalid_credentials() -> ApiError:
-    return ApiError(401, "invalid_credentials", "invalid username or password")
+    return responses.invalid_credentials()
 
 
 def no_content(clear_cookies: bool = False) -> Response:

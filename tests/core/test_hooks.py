@@ -77,6 +77,11 @@ def test_request_and_life_cycle_hooks_reach_an_outside_plugin(hooked_app):
     assert (pm.hook.hold_account(user_id=7), pm.hook.hold_account(user_id=8)) == (True, False)
     assert pm.hook.user_export(user_id=7) == [{"allhooks": {"user": 7}}]
     assert pm.hook.send_email(message=EmailMessage()) is True
+    [findings] = pm.hook.deploy_check(app=hooked_app)
+    assert [(f.level, f.setting) for f in findings] == [("warning", "plugins.allhooks.mode")]
+    assert pm.hook.testkit_settings(folder=Path("/tmp/kit")) == [{"spool": "/tmp/kit"}]
+    user = pm.hook.testkit_user(client=None, username="seven", email="s@example.com", password="pw")
+    assert user == {"id": 7, "access_token": "token-of-seven"}
     for name in HOOKS:
         assert name in allhooks.calls, f"hook {name} was never called"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Blueprint, jsonify
 
-from core import Identity, Migration, Section, hookimpl
+from core import Finding, Identity, Migration, Section, hookimpl
 
 calls: list[str] = []
 bp = Blueprint("allhooks", __name__, url_prefix="/api/allhooks")
@@ -106,3 +106,21 @@ def user_export(user_id):
 def send_email(message):
     calls.append("send_email")
     return True
+
+
+@hookimpl
+def deploy_check(app):
+    calls.append("deploy_check")
+    return [Finding("warning", "plugins.allhooks.mode", "is a test plugin", "disable it")]
+
+
+@hookimpl
+def testkit_settings(folder):
+    calls.append("testkit_settings")
+    return {"spool": str(folder)}
+
+
+@hookimpl
+def testkit_user(client, username, email, password):
+    calls.append("testkit_user")
+    return {"id": 7, "access_token": f"token-of-{username}"}
