@@ -18,7 +18,10 @@ FILES = {
     "README.md.tmpl": "README.md",
     "init.py.tmpl": "$module/__init__.py",
     "routes.py.tmpl": "$module/routes.py",
-    "migrations.py.tmpl": "$module/migrations.py",
+    "schema.py.tmpl": "$module/schema.py",
+    "settings.py.tmpl": "$module/settings.py",
+    "items.py.tmpl": "$module/items.py",
+    "cli.py.tmpl": "$module/cli.py",
     "conftest.py.tmpl": "tests/conftest.py",
     "test_plugin.py.tmpl": "tests/test_$name.py",
 }

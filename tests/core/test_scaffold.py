@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -25,7 +26,17 @@ def test_command_writes_the_package(app, tmp_path):
     target = tmp_path / "pkg"
     result = app.test_cli_runner().invoke(args=["plugin", "new", "notes", "--dir", str(target)])
     assert result.exit_code == 0, result.output
-    assert (target / "annex_notes" / "__init__.py").is_file()
+    package = target / "annex_notes"
+    modules = {path.name for path in package.glob("*.py")}
+    assert modules == {"__init__.py", "routes.py", "schema.py", "settings.py", "items.py", "cli.py"}
+    # The anatomy docs/plugins.md teaches: __init__ holds hook implementations and nothing else.
+    tree = ast.parse((package / "__init__.py").read_text())
+    defined = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Assign))]
+    assert defined and all(
+        isinstance(node, ast.FunctionDef) and [ast.unparse(d) for d in node.decorator_list] == ["hookimpl"]
+        for node in defined
+    )
+    assert "Table(" in (package / "schema.py").read_text()  # tables declared with SQLAlchemy Core
     assert '[project.entry-points.annex]\nnotes = "annex_notes"' in (target / "pyproject.toml").read_text()
     again = app.test_cli_runner().invoke(args=["plugin", "new", "notes", "--dir", str(target)])
     assert again.exit_code != 0
