@@ -18,7 +18,7 @@
  * second refresh with an already rotated token would count as reuse.
  *
  * For an API on another origin, call {@link configure} or build a client with
- * {@link buildClient} (`baseUrl`, and see docs/frontend.md).
+ * {@link createClient} (`baseUrl`, and see docs/frontend.md).
  *
  * Every failure rejects with an {@link AnnexError}. The window receives `annex:login`
  * (`detail.user`) after a login or registration and `annex:logout` (`detail.reason`) when the
@@ -208,14 +208,9 @@ function pageOrigin() {
  * Build a client. Most pages use the default one through the named exports; build your own for
  * a second server or other settings.
  *
- * @param {ClientOptions} [options]
- * @returns {ReturnType<typeof buildClient>}
+ * @param {ClientOptions} [initial]
  */
-export function buildClient(options = {}) {
-  return buildClient(options);
-}
-
-function buildClient(initial) {
+export function createClient(initial = {}) {
   /** @type {Required<ClientOptions> & {origin: string}} */
   const config = {};
   let inflight = null; // this page's refresh in progress, shared by every caller
@@ -747,7 +742,7 @@ function buildClient(initial) {
 }
 
 /** The default client: this page's origin, cookie transport. */
-const annex = buildClient();
+const annex = createClient();
 export default annex;
 
 /**

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { AnnexError, buildClient, safeNext } from '../../site/annex.js';
+import { AnnexError, createClient, safeNext } from '../../site/annex.js';
 
 const json = (status, body, headers = {}) =>
   new Response(body === undefined ? null : JSON.stringify(body), {
@@ -66,7 +66,7 @@ function expiringServer() {
 }
 
 const cookieClient = (server, extra = {}) =>
-  buildClient({
+  createClient({
     fetch: server.fetch,
     cookies: () => 'theme=dark; __Host-annex_csrf=csrf%2Dvalue; other=1',
     events: new EventTarget(),
@@ -221,9 +221,9 @@ describe('errors', () => {
   });
 
   it('turns a network failure and a non-JSON answer into AnnexErrors', async () => {
-    const down = buildClient({ fetch: async () => { throw new TypeError('fetch failed'); }, storage: null, locks: null, events: null });
+    const down = createClient({ fetch: async () => { throw new TypeError('fetch failed'); }, storage: null, locks: null, events: null });
     await assert.rejects(down.me(), { status: 0, code: 'network_error' });
-    const proxy = buildClient({
+    const proxy = createClient({
       fetch: async () => new Response('<h1>Bad gateway</h1>', { status: 502, headers: { 'Content-Type': 'text/html' } }),
       storage: null,
       locks: null,
@@ -266,7 +266,7 @@ describe('hasSession', () => {
       'POST /api/auth/login': () => json(200, { access_token: 'a1', refresh_token: 'r1', user: { id: 1 } }),
       'POST /api/auth/logout': () => new Response(null, { status: 204 }),
     });
-    const client = buildClient({ baseUrl: 'https://api.example.test', fetch: server.fetch, locks: null, events: null });
+    const client = createClient({ baseUrl: 'https://api.example.test', fetch: server.fetch, locks: null, events: null });
     assert.equal(client.hasSession(), false);
     await client.login('alice', 'pw');
     assert.equal(client.hasSession(), true);
@@ -288,7 +288,7 @@ describe('bearer transport', () => {
       'GET /api/user/profile': (call) =>
         call.headers.get('Authorization') === `Bearer ${access}` && access === 'a2' ? json(200, { id: 1 }) : expired(),
     });
-    const client = buildClient({ baseUrl: 'https://api.example.test', fetch: server.fetch, locks: null, events: null });
+    const client = createClient({ baseUrl: 'https://api.example.test', fetch: server.fetch, locks: null, events: null });
     await client.login('alice', 'pw');
     assert.deepEqual(await client.me(), { id: 1 });
     assert.equal(server.count('POST', '/api/auth/refresh'), 1);
