@@ -198,7 +198,7 @@ class Database(dataset.Database):
             pass
         self.drop_connection()
 
-    # -- dataset's tables, cached here
+    # -- dataset's tables, cached here (dataset's get_table and db[name] come through these)
 
     def create_table(
         self,
@@ -207,34 +207,24 @@ class Database(dataset.Database):
         primary_type: Any = None,
         primary_increment: bool | None = None,
     ) -> dataset.Table:
+        return self._cached(
+            table_name,
+            primary_id=primary_id,
+            primary_type=primary_type,
+            primary_increment=primary_increment,
+            auto_create=True,
+        )
+
+    def load_table(self, table_name: str) -> dataset.Table:
+        return self._cached(table_name)
+
+    def _cached(self, table_name: str, **options: Any) -> dataset.Table:
         name = normalize_table_name(table_name)
         table = self._table_cache.get(name)
         if table is None:
-            table = dataset.Table(
-                self,
-                name,
-                primary_id=primary_id,
-                primary_type=primary_type,
-                primary_increment=primary_increment,
-                auto_create=True,
-            )
+            table = dataset.Table(self, name, **options)
             self._table_cache = {**self._table_cache, name: table}  # readers never see a half-update
         return table
-
-    def load_table(self, table_name: str) -> dataset.Table:
-        return self.create_table(table_name)
-
-    def get_table(
-        self,
-        table_name: str,
-        primary_id: Any = None,
-        primary_type: Any = None,
-        primary_increment: bool | None = None,
-    ) -> dataset.Table:
-        return self.create_table(table_name, primary_id, primary_type, primary_increment)
-
-    def __getitem__(self, table_name: str) -> dataset.Table:
-        return self.create_table(table_name)
 
 
 def normalize_url(url: str) -> str:

@@ -486,8 +486,6 @@ def link_token(message: EmailMessage, site_url: str = SITE_URL) -> str:
 
 def stored_values(app: Any) -> list[tuple[str, str, Any]]:
     """``(table, column, value)`` of every value the auth plugin stored (tables ``auth_*``)."""
-    from core.db import release
-
     database = app.extensions["annex"].db
     values = []
     try:
@@ -496,20 +494,20 @@ def stored_values(app: Any) -> list[tuple[str, str, Any]]:
                 for row in database.query(f'SELECT * FROM "{table}"'):
                     values.extend((table, column, value) for column, value in row.items())
     finally:
-        release(database)
+        database.release()
     return values
 
 
 def update_rows(app: Any, sql: str, **params: Any) -> None:
     """Run one UPDATE against the app's database (to age a stored row)."""
-    from core.db import release, transaction
+    from core.db import transaction
 
     database = app.extensions["annex"].db
     try:
         with transaction(database) as db:
             db.query(sql, **params)
     finally:
-        release(database)
+        database.release()
 
 
 def as_text(value: Any) -> str | None:

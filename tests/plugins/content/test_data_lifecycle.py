@@ -9,8 +9,6 @@ from tests.plugins.content.conftest import PASSWORD, assert_error, items_of, put
 
 def content_rows(app: Any, user_id: int) -> list[dict[str, Any]]:
     """Every row of the content plugin's tables (named ``content*``) for ``user_id``."""
-    from core.db import release
-
     database = app.extensions["annex"].db
     try:
         rows = []
@@ -19,7 +17,7 @@ def content_rows(app: Any, user_id: int) -> list[dict[str, Any]]:
                 rows.extend(dict(row) for row in database[table].find(user_id=user_id))
         return rows
     finally:
-        release(database)
+        database.release()
 
 
 def holds(section: Any, items: dict[str, Any]) -> bool:

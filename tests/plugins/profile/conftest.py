@@ -122,12 +122,10 @@ def field_errors(response: Any) -> dict[str, str]:
 
 def stored_rows(app: Any, table: str, **where: Any) -> list[dict[str, Any]]:
     """Rows of ``table`` matching ``where``, read straight from the app's database."""
-    from core.db import release
-
     database = app.extensions["annex"].db
     try:
         if not database.has_table(table):
             return []
         return [dict(row) for row in database[table].find(**where)]
     finally:
-        release(database)
+        database.release()

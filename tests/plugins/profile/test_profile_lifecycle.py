@@ -13,8 +13,6 @@ from tests.plugins.profile.conftest import (
 
 def profile_rows(app, user_id):
     """Every row of the profile plugin's tables (named ``profile*``) for ``user_id``."""
-    from core.db import release
-
     database = app.extensions["annex"].db
     try:
         rows = []
@@ -23,7 +21,7 @@ def profile_rows(app, user_id):
                 rows.extend(dict(row) for row in database[table].find(user_id=user_id))
         return rows
     finally:
-        release(database)
+        database.release()
 
 
 def delete_account(client, user, password=PASSWORD):
