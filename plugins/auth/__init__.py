@@ -6,13 +6,11 @@ Built only on core's public API and hooks, as a third-party plugin would be.
 from __future__ import annotations
 
 from core import hookimpl
-from plugins.auth import accounts, activity, checks, guard, mail, responses, sessions, testkit
-from plugins.auth.account_views import bp as account_bp
+from plugins.auth import accounts, activity, checks, guard, mail, responses, routes, sessions, testkit
 from plugins.auth.cli import users
 from plugins.auth.identify import identify
 from plugins.auth.schema import MIGRATIONS
 from plugins.auth.settings import Settings
-from plugins.auth.views import bp as auth_bp
 
 
 @hookimpl
@@ -22,7 +20,7 @@ def register_settings():
 
 @hookimpl
 def register_routes(app):
-    return responses.never_cached([auth_bp, account_bp])
+    return responses.never_cached(routes.BLUEPRINTS)
 
 
 @hookimpl

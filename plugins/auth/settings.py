@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from core import Secret, SecretKey, Section
+from core import Secret, SecretKey, Section, plugin_settings
 
 # The contract names a limit "register", which shadows ABCMeta.register on the class; on
 # instances the field wins, which is all this model is read through.
@@ -82,3 +82,8 @@ class Settings(Section):
     #: Page of the site that confirms an email address.
     verify_page: str = "verify-email.html"
     limits: Limits = Limits()
+
+
+def settings() -> Settings:
+    """This app's ``[plugins.auth]``, read at request time."""
+    return plugin_settings("auth")

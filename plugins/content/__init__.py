@@ -5,16 +5,10 @@ It learns who the user is from ``current_identity()`` and never imports the auth
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
-
-from core import hookimpl, plugin_settings
-from plugins.content import data, files
-from plugins.content.data_views import bp as data_bp
+from core import hookimpl
+from plugins.content import data, files, routes
 from plugins.content.schema import MIGRATIONS
-from plugins.content.settings import Settings
-
-log = logging.getLogger("annex.content")
+from plugins.content.settings import Settings, settings
 
 
 @hookimpl
@@ -24,7 +18,7 @@ def register_settings():
 
 @hookimpl
 def register_routes(app):
-    return [data_bp, files.blueprint(plugin_settings("content").url_prefix)]
+    return [routes.data_bp, routes.files_blueprint(settings().url_prefix)]
 
 
 @hookimpl
@@ -34,9 +28,7 @@ def register_migrations():
 
 @hookimpl
 def startup(app):
-    root = Path(plugin_settings("content").root)
-    if not root.is_dir():
-        log.warning("plugins.content.root %s is not a folder: members pages will all be 404", root.resolve())
+    files.warn_if_no_root()
 
 
 @hookimpl(trylast=True)

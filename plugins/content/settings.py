@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from core import Section
+from core import Section, plugin_settings
 
 
 class Rule(Section):
@@ -36,3 +36,8 @@ class Settings(Section):
         if not value.startswith("/") or value.endswith("/") or value.startswith("/api"):
             raise ValueError("a path like /members: leading slash, no trailing slash, not under /api")
         return value
+
+
+def settings() -> Settings:
+    """This app's ``[plugins.content]``, read at request time."""
+    return plugin_settings("content")

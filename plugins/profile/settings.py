@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from core import Section
+from core import Section, plugin_settings
 
 #: Names a custom field may not take: the account's own fields and the built-in profile fields.
 RESERVED = frozenset(
@@ -44,3 +44,8 @@ class Settings(Section):
             if spec.max_length is not None and spec.type in ("integer", "boolean"):
                 raise ValueError(f"field {name!r}: max_length applies to string and url fields only")
         return fields
+
+
+def settings() -> Settings:
+    """This app's ``[plugins.profile]``, read at request time."""
+    return plugin_settings("profile")

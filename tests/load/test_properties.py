@@ -279,7 +279,7 @@ def test_any_token_string_decodes_to_usable_claims_or_is_refused(auth_app, drawn
 
 
 def assert_usable(claims: dict[str, Any], typ: str) -> None:
-    """What callers do next with verified claims must work (plugins/auth/identify.py, views.py)."""
+    """What callers do next with verified claims must work (plugins/auth/identify.py, routes/session.py)."""
     assert claims["typ"] == typ and claims["iss"] == SITE_URL
     assert type(claims["sid"]) is int, f"session id {claims['sid']!r} accepted: {claims}"
     try:

@@ -7,20 +7,12 @@ authenticated route of every plugin accepts API keys without knowing they exist.
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from annex_apikeys import keys
 from annex_apikeys.cli import commands
 from annex_apikeys.routes import bp
 from annex_apikeys.schema import MIGRATIONS
-from core import Section, hookimpl
-
-
-class Settings(Section):
-    """``[plugins.apikeys]`` in config.toml."""
-
-    #: Most keys one user may hold (expired ones count until deleted); past it, POST is a 409.
-    max_keys_per_user: int = Field(10, ge=1, le=1000)
+from annex_apikeys.settings import Settings
+from core import hookimpl
 
 
 @hookimpl

@@ -8,7 +8,8 @@ from flask import Blueprint
 from pydantic import Field, StringConstraints
 
 from annex_apikeys import keys
-from core import ApiError, Body, current_identity, endpoint, plugin_settings
+from annex_apikeys.settings import settings
+from core import ApiError, Body, current_identity, endpoint
 
 bp = Blueprint("apikeys", __name__, url_prefix="/api/apikeys")
 
@@ -28,7 +29,7 @@ def create_key(body: NewKey):
     if identity.transport == keys.TRANSPORT:
         # A leaked key must not be able to mint keys that outlive its own revocation.
         raise ApiError(403, "forbidden", "an API key cannot create API keys; log in to create one")
-    most = plugin_settings("apikeys").max_keys_per_user
+    most = settings().max_keys_per_user
     row, key = keys.create(identity, body.name, body.expires_in_days, most)
     shown = keys.public(row)
     return {

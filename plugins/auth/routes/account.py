@@ -4,29 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
-
 from core import ApiError, current_identity, endpoint, hooks
-from plugins.auth import accounts, sessions
+from plugins.auth import accounts, service, sessions
 from plugins.auth.bodies import Password
-from plugins.auth.views import RECHECK_LIMITED, invalid_credentials, me, no_content, verify
-
-bp = Blueprint("auth_account", __name__, url_prefix="/api/user")
+from plugins.auth.routes.blueprints import account
 
 
-@bp.delete("")
-@endpoint(body=Password, auth=True, status=204, responses={401: "invalid_credentials", 429: RECHECK_LIMITED})
+@account.delete("")
+@endpoint(
+    body=Password, auth=True, status=204, responses={401: "invalid_credentials", 429: service.RECHECK_LIMITED}
+)
 def delete_account(body: Password):
     """Delete the account and, through ``user_deleted``, every plugin's data of it."""
-    user = me()
-    if not verify(user, body.password):
-        raise invalid_credentials()
+    user = service.me()
+    if not service.verify(user, body.password):
+        raise service.invalid_credentials()
     if not accounts.delete_account(user["id"]):
         raise sessions.revoked()  # deleted meanwhile by another request
-    return no_content(clear_cookies=True)
+    return service.no_content(clear_cookies=True)
 
 
-@bp.get("/export")
+@account.get("/export")
 @endpoint(auth=True)
 def export():
     """Everything the plugins keep about the user, one section per plugin."""

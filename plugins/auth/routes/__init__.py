@@ -1,0 +1,16 @@
+"""Auth's routes, one module per job; their shared helpers live in ``plugins.auth.service``.
+
+``session``: register, login, refresh, logout, logout-all. ``signins``: the user's sessions and
+security log. ``password``: change and reset. ``verification``: confirming the email address.
+``account``: ``/api/user`` (delete, export).
+"""
+
+from __future__ import annotations
+
+from plugins.auth.routes import account, password, session, signins, verification
+from plugins.auth.routes.blueprints import account as account_bp
+from plugins.auth.routes.blueprints import auth as auth_bp
+
+#: Every view above is on one of these; importing the modules is what put them there.
+BLUEPRINTS = [auth_bp, account_bp]
+__all__ = ["BLUEPRINTS", "account", "password", "session", "signins", "verification"]

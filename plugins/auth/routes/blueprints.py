@@ -1,0 +1,11 @@
+"""Auth's two URL prefixes. ``/api/auth`` is served by several route modules, one per job, so its
+blueprint lives here, where each of them can add its views without importing another."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+#: Sessions, passwords and email verification.
+auth = Blueprint("auth", __name__, url_prefix="/api/auth")
+#: The account itself: deleting it and exporting it.
+account = Blueprint("auth_account", __name__, url_prefix="/api/user")

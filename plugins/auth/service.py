@@ -1,0 +1,64 @@
+"""What auth's route modules share: the signed-in account, its password checks and hashes, new
+sessions, the limits read at request time and the empty answer that may clear the cookies.
+
+The route modules import this, never each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, request
+
+from core import ApiError, client_ip, current_identity
+from plugins.auth import accounts, guard, passwords, responses, sessions
+from plugins.auth.cookies import CookieNames, clear_auth_cookies
+from plugins.auth.settings import settings
+
+#: OpenAPI's words for the 429 of a route that asks for the password again.
+RECHECK_LIMITED = "too many password checks for this session or account; see Retry-After"
+
+
+def limit(name: str) -> Callable[[], str]:
+    """A limit read from ``[plugins.auth.limits]`` at request time."""
+    return lambda: getattr(settings().limits, name)
+
+
+def cookie_names() -> CookieNames:
+    return CookieNames.for_settings(settings().cookie_secure)
+
+
+def invalid_credentials() -> ApiError:
+    return responses.invalid_credentials()
+
+
+def no_content(clear_cookies: bool = False) -> Response:
+    response = Response(status=204)
+    if clear_cookies and "cookie" in settings().transports:
+        clear_auth_cookies(response, cookie_names())
+    return response
+
+
+def password_hash(password: str) -> str:
+    s = settings()
+    return passwords.hash_password(password, s.bcrypt_rounds, s.password_pepper)
+
+
+def verify(user: dict[str, Any], password: str) -> bool:
+    """Re-authentication of the signed-in user: limited per session, failures counted per
+    account with login's (see ``guard``); ``429`` once either is spent."""
+    return guard.reauthenticate(user, password)
+
+
+def new_session(user: dict[str, Any]) -> dict[str, Any]:
+    return sessions.create(user["id"], settings().session_max_age, request.user_agent.string, client_ip())
+
+
+def me() -> dict[str, Any]:
+    """The signed-in user's account row; a token of a deleted account is revoked."""
+    identity = current_identity()
+    user = accounts.get(identity.id) if identity else None
+    if user is None:
+        raise sessions.revoked()
+    return user
