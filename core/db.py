@@ -93,21 +93,21 @@ class Database(dataset.Database):
     def drop_connection(self) -> None:
         """Forget this thread's connection (the server dropped it); the next use checks out a
         fresh, pre-pinged one."""
-        conn = getattr(self._thread, "connection", None)
-        self._thread.__dict__.clear()
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                conn.invalidate()
-            self._forget(threading.get_ident(), conn)
+        self._let_go(invalidate=True)
 
     def release(self) -> None:
-        """Roll back what is open and give this thread's connection back to the pool."""
+        """Give this thread's connection back to the pool (closing it rolls back what is open)."""
+        self._let_go(invalidate=False)
+
+    def _let_go(self, *, invalidate: bool) -> None:
         conn = getattr(self._thread, "connection", None)
         self._thread.__dict__.clear()
-        if conn is not None:
-            with contextlib.suppress(SQLAlchemyError):
-                conn.rollback()
-            self._forget(threading.get_ident(), conn)
+        if conn is None:
+            return
+        if invalidate:
+            with contextlib.suppress(Exception):
+                conn.invalidate()
+        self._forget(threading.get_ident(), conn)
 
     @property
     def connection_count(self) -> int:

@@ -6,7 +6,7 @@ Built only on core's public API and hooks, as a third-party plugin would be.
 from __future__ import annotations
 
 from core import hookimpl
-from plugins.auth import accounts, activity, checks, guard, mail, responses, routes, sessions, testkit
+from plugins.auth import accounts, activity, checks, guard, mail, routes, sessions, testkit
 from plugins.auth.cli import users
 from plugins.auth.identify import identify
 from plugins.auth.schema import MIGRATIONS
@@ -20,7 +20,7 @@ def register_settings():
 
 @hookimpl
 def register_routes(app):
-    return responses.never_cached(routes.BLUEPRINTS)
+    return routes.BLUEPRINTS
 
 
 @hookimpl

@@ -6,9 +6,7 @@ password is not a bad token, so its 401 challenge names a token error only when 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from flask import Blueprint, Response, request
+from flask import Response, request
 
 from core import ApiError
 
@@ -16,22 +14,9 @@ from core import ApiError
 REALM = 'Bearer realm="annex"'
 INVALID_CREDENTIALS = "invalid username or password"
 
-# Flask takes an after_request only before a blueprint's first registration, and
-# register_routes runs once per app: each blueprint gets it once.
-_never_cached: set[str] = set()
 
-
-def never_cached(blueprints: Iterable[Blueprint]) -> list[Blueprint]:
-    """``blueprints``, each of whose answers is sent with ``Cache-Control: no-store``."""
-    blueprints = list(blueprints)
-    for bp in blueprints:
-        if bp.name not in _never_cached:
-            bp.after_request(_no_store)
-            _never_cached.add(bp.name)
-    return blueprints
-
-
-def _no_store(response: Response) -> Response:
+def no_store(response: Response) -> Response:
+    """An ``after_request`` of auth's blueprints."""
     response.headers["Cache-Control"] = "no-store"
     return response
 

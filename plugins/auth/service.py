@@ -11,8 +11,8 @@ from typing import Any
 
 from flask import Response, request
 
-from core import ApiError, client_ip, current_identity
-from plugins.auth import accounts, guard, passwords, responses, sessions
+from core import client_ip, current_identity, transaction
+from plugins.auth import accounts, guard, onetime, passwords, responses, sessions
 from plugins.auth.cookies import CookieNames, clear_auth_cookies
 from plugins.auth.settings import settings
 
@@ -29,8 +29,8 @@ def cookie_names() -> CookieNames:
     return CookieNames.for_settings(settings().cookie_secure)
 
 
-def invalid_credentials() -> ApiError:
-    return responses.invalid_credentials()
+#: The 401 of a wrong login or password.
+invalid_credentials = responses.invalid_credentials
 
 
 def no_content(clear_cookies: bool = False) -> Response:
@@ -49,6 +49,24 @@ def verify(user: dict[str, Any], password: str) -> bool:
     """Re-authentication of the signed-in user: limited per session, failures counted per
     account with login's (see ``guard``); ``429`` once either is spent."""
     return guard.reauthenticate(user, password)
+
+
+def me_confirmed(password: str) -> dict[str, Any]:
+    """The signed-in user's account, once ``password`` is confirmed as theirs (``verify``); else
+    the ``401 invalid_credentials`` (or ``429``) of a failed re-authentication."""
+    user = me()
+    if not verify(user, password):
+        raise invalid_credentials()
+    return user
+
+
+def mail_link(user: dict[str, Any], kind: str, compose: Callable[[str, str], Any]) -> None:
+    """A new single-use token of ``kind`` and its mail (``compose(address, token)``) in one
+    transaction: the outbox sends it once the answer has gone, and never for a token rolled back."""
+    with transaction():
+        token = onetime.create(user["id"], kind)
+        if token is not None:  # None: the account was deleted meanwhile
+            compose(user["email"], token)
 
 
 def new_session(user: dict[str, Any]) -> dict[str, Any]:

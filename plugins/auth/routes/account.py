@@ -16,9 +16,7 @@ from plugins.auth.routes.blueprints import account
 )
 def delete_account(body: Password):
     """Delete the account and, through ``user_deleted``, every plugin's data of it."""
-    user = service.me()
-    if not service.verify(user, body.password):
-        raise service.invalid_credentials()
+    user = service.me_confirmed(body.password)
     if not accounts.delete_account(user["id"]):
         raise sessions.revoked()  # deleted meanwhile by another request
     return service.no_content(clear_cookies=True)

@@ -46,11 +46,7 @@ def request_password_reset(body: ResetRequest):
     check_rate_limit("password_reset_account", settings().limits.password_reset_account, body.email)
     user = accounts.find_by_email(body.email)
     if user is not None:
-        # The link and its mail in one transaction; the outbox sends it after the answer.
-        with transaction():
-            token = onetime.create(user["id"], onetime.RESET)
-            if token is not None:  # None: the account was deleted meanwhile
-                mail.reset_message(user["email"], token)
+        service.mail_link(user, onetime.RESET, mail.reset_message)
     return {"status": "accepted"}, 202
 
 

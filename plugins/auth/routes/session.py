@@ -157,9 +157,7 @@ def _logout_claims(refresh_token: str | None) -> dict[str, Any]:
 )
 def logout_all(body: Password):
     """End every session of the user (asks for the password again)."""
-    user = service.me()
-    if not service.verify(user, body.password):
-        raise service.invalid_credentials()
+    user = service.me_confirmed(body.password)
     sessions.log_out_everywhere(user["id"])
     activity.record(user["id"], "logout_all")
     return service.no_content(clear_cookies=True)

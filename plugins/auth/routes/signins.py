@@ -46,8 +46,7 @@ def delete_session(session_id: int, body: OptionalPassword):
     if not current:
         if body.password is None:
             raise field_error("password", "field required")
-        if not service.verify(service.me(), body.password):
-            raise service.invalid_credentials()
+        service.me_confirmed(body.password)
     sessions.revoke(session_id)
     activity.record(identity.id, "session_revoked")
     return service.no_content(clear_cookies=current)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core import check_rate_limit, endpoint, transaction
+from core import check_rate_limit, endpoint
 from plugins.auth import accounts, activity, mail, onetime, service
 from plugins.auth.bodies import TokenOnly
 from plugins.auth.routes.blueprints import auth
@@ -19,10 +19,7 @@ def request_email_verification():
     """Mail a link that confirms the account's address (a few an hour: an inbox is not flooded)."""
     user = service.me()
     check_rate_limit("verify_email_account", settings().limits.verify_email_account, str(user["id"]))
-    with transaction():
-        token = onetime.create(user["id"], onetime.VERIFY)
-        if token is not None:  # None: the account was deleted meanwhile
-            mail.verification_message(user["email"], token)
+    service.mail_link(user, onetime.VERIFY, mail.verification_message)
     return {"status": "accepted"}, 202
 
 
