@@ -207,9 +207,13 @@ onSubmit(
 
 // --- private note (per-user data) -----------------------------------------------------------------
 
+// The note field stays disabled until the stored note is in it: text typed earlier would be
+// overwritten by the answer, or saved over a note the page never showed.
 async function loadNote() {
   note = await annex.data.get('note');
   $('note').value = note ? String(note.value ?? '') : '';
+  $('note').disabled = false;
+  $('note-save').disabled = false;
 }
 
 onSubmit($('note-form'), async ({ note: text }) => {
