@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
+import client
 from core import cli, db, errors, framing, outbox, ratelimit, routes, secretkeys, security, tracing
 from core.config import ConfigError, Settings
 from core.config_loader import load_settings, validate_section
@@ -87,8 +88,8 @@ def create_app(
     framing.init_app(app)
     ratelimit.init_app(app)
     cli.init_app(app)
-    if settings.site.static_dir:
-        state.static_fallback = static_server(Path(settings.site.static_dir))
+    site = Path(settings.site.static_dir) if settings.site.static_dir else None
+    state.static_fallback = static_server(site, packaged={"/annex.js": client.FILES / "annex.js"})
     # Start-up hooks run in an app context: plugins may read their settings and the database.
     with app.app_context():
         _register_routes(app, state)

@@ -1,4 +1,5 @@
-"""Serves ``site.static_dir`` at ``/`` (index.html for directories) as the 404 fallback.
+"""Serves ``site.static_dir`` at ``/`` (index.html for directories) as the 404 fallback, and
+the files Annex ships for every site (``/annex.js``) where the site has none of that name.
 
 It has no route of its own: a catch-all route would turn wrong-method requests to API paths
 into 405s and shadow the JSON 404, so the static site only answers what no route matched.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from flask import Response, redirect, request, send_file
@@ -61,13 +62,27 @@ REFERRER_POLICIES = frozenset(
 )
 
 
-def static_server(root: Path) -> Callable[[], Response | None]:
-    """Return a function that serves the current request from ``root``, or None."""
-    root = root.resolve()
+def static_server(
+    root: Path | None, packaged: Mapping[str, Path] | None = None
+) -> Callable[[], Response | None]:
+    """Return a function that serves the current request from ``root``, or None.
+
+    ``packaged`` maps paths to files shipped with Annex (``/annex.js``) that every site gets
+    unless its folder has a file of that name.
+    """
+    root = root.resolve() if root is not None else None
+    packaged = dict(packaged or {})
 
     def serve() -> Response | None:
         if request.method not in ("GET", "HEAD") or request.path.startswith("/api"):
             return None
+        served = from_site() if root is not None else None
+        if served is None and request.path in packaged:
+            served = send_file(packaged[request.path], conditional=True, max_age=0)
+        return served
+
+    def from_site() -> Response | None:
+        assert root is not None
         # Tooling beside the pages (node_modules after `npm install`, .git, .env…) is not the site.
         if any(_hidden(part) for part in request.path.split("/")):
             return None

@@ -264,3 +264,31 @@ def test_the_demo_pages_of_mailed_links_send_no_referrer_and_drop_the_token_firs
     script = client.get("/mailed-token.js")
     assert script.status_code == 200
     assert "history.replaceState" in script.get_data(as_text=True)
+
+
+# -- /annex.js, shipped with the package for every site
+
+
+PACKAGED_CLIENT = Path(__file__).resolve().parents[2] / "client" / "annex.js"
+
+
+def test_annex_js_is_served_to_a_site_that_has_none(client):
+    response = client.get("/annex.js")
+    assert response.status_code == 200
+    assert response.mimetype in ("text/javascript", "application/javascript")
+    assert response.get_data() == PACKAGED_CLIENT.read_bytes()
+    assert b"export function createClient" in response.get_data()
+
+
+def test_a_sites_own_annex_js_wins(client, site):
+    (site / "annex.js").write_text("export const mine = true;")
+    assert client.get("/annex.js").get_data(as_text=True) == "export const mine = true;"
+
+
+def test_annex_js_is_served_without_a_site_folder(make_app):
+    app = make_app({"site": {"static_dir": ""}}, plugins=[hello])
+    with app.test_client() as anonymous:
+        assert anonymous.get("/annex.js").get_data() == PACKAGED_CLIENT.read_bytes()
+        assert anonymous.head("/annex.js").status_code == 200
+        assert anonymous.post("/annex.js").status_code in (404, 405)
+        assert anonymous.get("/__init__.py").status_code == 404  # only the named files of the package

@@ -1,8 +1,8 @@
-// Unit tests of site/annex.js: `node --test tests/js/` (Node 20+, no dependencies).
+// Unit tests of client/annex.js: `node --test tests/js/` (Node 20+, no dependencies).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { AnnexError, createClient, safeNext } from '../../site/annex.js';
+import { AnnexError, createClient, safeNext } from '../../client/annex.js';
 
 const json = (status, body, headers = {}) =>
   new Response(body === undefined ? null : JSON.stringify(body), {
