@@ -6,8 +6,9 @@ import re
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from core import Body, plugin_settings
+from core import Body
 from plugins.auth import emails, passwords
+from plugins.auth.settings import settings
 
 USERNAME = re.compile(r"[A-Za-z0-9_.-]{3,32}")
 MAX_EMAIL = 254
@@ -24,7 +25,7 @@ def check_email(value: str) -> str:
 
 
 def check_new_password(value: str, username: str | None, email: str | None) -> str:
-    problem = passwords.problem(value, plugin_settings("auth").password_min_length, username, email)
+    problem = passwords.problem(value, settings().password_min_length, username, email)
     if problem:
         raise ValueError(f"password {problem}")
     return value

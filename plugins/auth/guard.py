@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from core import check_rate_limit, current_identity, plugin_settings, rate_limited, rate_limiter
+from core import check_rate_limit, current_identity, rate_limited, rate_limiter
 from plugins.auth import activity, passwords
+from plugins.auth.settings import settings
 
 #: The per-account limit of failed password checks (named as login's, which it always was).
 FAILURES = "login_account_failures"
@@ -22,7 +23,7 @@ PER_SESSION = "password_check"
 
 
 def _failures(user: dict[str, Any]) -> tuple[str, str, str]:
-    return FAILURES, plugin_settings("auth").limits.login_account_failures, str(user["id"])
+    return FAILURES, settings().limits.login_account_failures, str(user["id"])
 
 
 def check(user: dict[str, Any] | None, password: str) -> bool:
@@ -31,7 +32,7 @@ def check(user: dict[str, Any] | None, password: str) -> bool:
     ``user`` None (an unknown login) costs one hash check too, so both failures take as long.
     Raises ``429 rate_limited`` while the account's budget is spent, without hashing.
     """
-    s = plugin_settings("auth")
+    s = settings()
     if user is not None and not rate_limiter().test(*_failures(user), fail_closed=True):
         raise rate_limited()
     stored = user["password_hash"] if user is not None else passwords.dummy_hash(s.bcrypt_rounds)
@@ -48,5 +49,5 @@ def reauthenticate(user: dict[str, Any], password: str) -> bool:
     identity = current_identity()
     session = getattr(identity, "session_id", None)
     key = ("session", str(session)) if session is not None else ("user", str(user["id"]))
-    check_rate_limit(PER_SESSION, plugin_settings("auth").limits.password_check, *key, fail_closed=True)
+    check_rate_limit(PER_SESSION, settings().limits.password_check, *key, fail_closed=True)
     return check(user, password)

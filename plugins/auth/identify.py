@@ -6,9 +6,10 @@ import json
 
 from flask import Request
 
-from core import UNSAFE_METHODS, Identity, plugin_settings, rfc3339, unauthorized
+from core import UNSAFE_METHODS, Identity, rfc3339, unauthorized
 from plugins.auth import sessions, tokens
 from plugins.auth.cookies import CookieNames, check_csrf
+from plugins.auth.settings import settings
 
 
 def bearer_token(request: Request) -> str | None:
@@ -21,18 +22,18 @@ def bearer_token(request: Request) -> str | None:
 
 
 def identify(request: Request) -> Identity | None:
-    settings = plugin_settings("auth")
-    names = CookieNames.for_settings(settings.cookie_secure)
+    s = settings()
+    names = CookieNames.for_settings(s.cookie_secure)
     if "HTTP_AUTHORIZATION" in request.environ:
         token = bearer_token(request)
         if token is None:
             return None  # another scheme: another plugin's business
-        if "bearer" not in settings.transports:
+        if "bearer" not in s.transports:
             raise unauthorized(message="this site accepts cookies only")
         claims = tokens.decode(token, tokens.ACCESS)
         transport = "bearer"
     else:
-        token = request.cookies.get(names.access) if "cookie" in settings.transports else None
+        token = request.cookies.get(names.access) if "cookie" in s.transports else None
         if not token:
             return None
         claims = tokens.decode(token, tokens.ACCESS)

@@ -6,9 +6,10 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from core import Identity, hooks, plugin_settings
+from core import Identity, hooks
 from plugins.auth import accounts, tokens
 from plugins.auth.cookies import CookieNames, new_csrf_value, set_auth_cookies
+from plugins.auth.settings import settings
 
 #: Claims no plugin may override through ``extra_token_claims``.
 REGISTERED = frozenset({*tokens.REQUIRED_CLAIMS, tokens.SESSION_KEY, "gen", "csrf"})
@@ -21,8 +22,8 @@ def token_response(
 
     ``csrf`` keeps the browser's CSRF value across a cookie refresh; otherwise a new one is made.
     """
-    settings = plugin_settings("auth")
-    use_cookies = "cookie" in settings.transports
+    s = settings()
+    use_cookies = "cookie" in s.transports
     csrf_value = (csrf or new_csrf_value()) if use_cookies else None
     identity = Identity(id=user["id"], username=user["username"], roles=frozenset(accounts.roles_of(user)))
     extra: dict[str, Any] = {}
@@ -35,19 +36,17 @@ def token_response(
         "session_end": session["expires_at"],
         "csrf": csrf_value,
     }
-    access, access_lifetime = tokens.issue(
-        tokens.ACCESS, ttl=settings.access_token_ttl, extra=extra, **common
-    )
+    access, access_lifetime = tokens.issue(tokens.ACCESS, ttl=s.access_token_ttl, extra=extra, **common)
     refresh, refresh_lifetime = tokens.issue(
-        tokens.REFRESH, ttl=settings.refresh_token_ttl, generation=generation, **common
+        tokens.REFRESH, ttl=s.refresh_token_ttl, generation=generation, **common
     )
     body: dict[str, Any] = {}
-    if "bearer" in settings.transports:
+    if "bearer" in s.transports:
         body.update(access_token=access, refresh_token=refresh)
     body.update(token_type="Bearer", expires_in=access_lifetime, user=accounts.public(user))
     response = jsonify(body)
     response.status_code = status
     if use_cookies:
-        names = CookieNames.for_settings(settings.cookie_secure)
+        names = CookieNames.for_settings(s.cookie_secure)
         set_auth_cookies(response, names, access, refresh, csrf_value, refresh_lifetime)
     return response

@@ -17,8 +17,9 @@ from typing import Any
 
 import jwt
 
-from core import ApiError, get_settings, plugin_settings
+from core import ApiError, get_settings
 from plugins.auth.keys import KeyRing, derive
+from plugins.auth.settings import settings
 
 ALGORITHM = "HS256"
 AUDIENCE = "annex"
@@ -40,8 +41,8 @@ def _ring(jwt_key: str, previous: tuple[str, ...], secret_key: str) -> KeyRing:
 
 
 def keyring() -> KeyRing:
-    settings = plugin_settings("auth")
-    return _ring(settings.jwt_key, tuple(settings.previous_keys), get_settings().security.secret_key or "")
+    s = settings()
+    return _ring(s.jwt_key, tuple(s.previous_keys), get_settings().security.secret_key or "")
 
 
 def csrf_hash(value: str) -> str:

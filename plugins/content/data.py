@@ -18,13 +18,13 @@ from core import (
     execute,
     hold_account,
     now,
-    plugin_settings,
     rfc3339,
     rows,
     transaction,
     unavailable,
 )
 from plugins.content.schema import items
+from plugins.content.settings import settings
 
 KEY = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 #: First half of the PostgreSQL advisory lock key of a user's data ("cont").
@@ -88,14 +88,14 @@ def put(
     user_id: int, key: str, value: Any, if_match: ETags, if_none_match: ETags
 ) -> tuple[bool, dict[str, Any]]:
     """Store ``value``; returns (created, row). 412 on a failed precondition, 413 over a limit."""
-    settings = plugin_settings("content")
+    s = settings()
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if len(text.encode("utf-8")) > settings.max_value_bytes:
-        raise ApiError(413, "payload_too_large", f"values are limited to {settings.max_value_bytes} bytes")
+    if len(text.encode("utf-8")) > s.max_value_bytes:
+        raise ApiError(413, "payload_too_large", f"values are limited to {s.max_value_bytes} bytes")
     conditional = bool(if_match) or if_none_match.star_tag
     for _ in range(ATTEMPTS):
         try:
-            return _put(user_id, key, text, if_match, if_none_match, settings.max_keys)
+            return _put(user_id, key, text, if_match, if_none_match, s.max_keys)
         except (IntegrityError, LostRace):
             # Another writer changed the key between this one's read and its write (the lock
             # makes that rare): a conditional write has lost, an unconditional one tries again.
