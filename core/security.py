@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, redirect, request
@@ -12,6 +13,8 @@ from core.config import Settings
 from core.errors import ApiError
 from core.origins import allowed_origin, exact_pattern, origin_of
 from core.socket_scheme import socket_scheme
+
+log = logging.getLogger("annex")
 
 #: Methods that change state: subject to the Origin check (and an identity plugin's CSRF check).
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -27,6 +30,8 @@ FIXED_HEADERS = (
 FIXED_HEADERS_BUT_REFERRER = tuple(h for h in FIXED_HEADERS if h[0] != "Referrer-Policy")
 #: HSTS sent on responses to requests that arrived over HTTPS.
 HSTS = "max-age=31536000; includeSubDomains"
+#: How much of a refused Origin header the answer and the log repeat.
+ORIGIN_SHOWN = 100
 #: Headers a cross-origin frontend may send / read.
 CORS_ALLOW_HEADERS = ["Content-Type", "Authorization", "X-CSRF-Token", "If-Match", "If-None-Match"]
 CORS_EXPOSE_HEADERS = [
@@ -81,7 +86,9 @@ def init_app(app: Flask, settings: Settings) -> None:
         if request.method in UNSAFE_METHODS:
             origin = environ.get("HTTP_ORIGIN")
             if origin is not None and not _is_allowed(origin, allowed_origins):
-                raise ApiError(403, "csrf_failed", "cross-site request refused")
+                refused = _refusal(origin)
+                log.warning("%s (%s %r)", refused, request.method, request.path)
+                raise ApiError(403, "csrf_failed", refused)
         return None
 
     non_json_csp = security.content_security_policy
@@ -148,6 +155,21 @@ def _is_allowed(origin: str, allowed: set[str]) -> bool:
         return origin_of(origin) in allowed
     except ValueError:
         return False
+
+
+def _refusal(origin: str) -> str:
+    """Why a request from ``origin`` was refused, and the setting that would allow it: what the
+    answer and the log say, so whoever meets it knows the way out (the header is quoted with
+    ``repr`` and cut short: it is the sender's text)."""
+    shown = repr(origin[:ORIGIN_SHOWN])
+    try:
+        allowed_origin(origin)
+    except ValueError:
+        return f"cross-site request refused: Origin {shown} is not an http(s) origin; no setting allows it"
+    return (
+        f"cross-site request refused: Origin {shown} is neither site.url nor listed in "
+        "security.cors_origins; add it to security.cors_origins to allow it"
+    )
 
 
 def _https_url(host: str) -> str:

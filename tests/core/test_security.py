@@ -427,6 +427,39 @@ def test_malformed_origin_is_csrf_failed_not_500(site_app, origin):
     assert response.get_json()["error"]["code"] == "csrf_failed"
 
 
+def test_a_refused_origin_is_named_with_the_setting_that_allows_it(site_app, caplog):
+    caplog.set_level("WARNING", logger="annex")
+    response = post_note(site_app.test_client(), headers={"Origin": "https://shop.example"})
+    assert response.status_code == 403
+    message = response.get_json()["error"]["message"]
+    assert "'https://shop.example'" in message
+    assert "add it to security.cors_origins" in message
+    logged = [r.getMessage() for r in caplog.records if r.name == "annex" and "refused" in r.getMessage()]
+    assert len(logged) == 1
+    assert "'https://shop.example'" in logged[0] and "security.cors_origins" in logged[0]
+    assert "POST '/api/hello/notes'" in logged[0]
+
+
+def test_a_refused_null_origin_is_named_and_no_setting_is_offered(site_app, caplog):
+    # "null" (a sandboxed frame, a no-referrer page in some browsers) cannot be listed.
+    caplog.set_level("WARNING", logger="annex")
+    response = post_note(site_app.test_client(), headers={"Origin": "null"})
+    message = response.get_json()["error"]["message"]
+    assert "'null' is not an http(s) origin" in message
+    assert "cors_origins" not in message
+    assert any("'null'" in r.getMessage() for r in caplog.records if r.name == "annex")
+
+
+def test_a_refused_origin_is_quoted_and_cut_short(site_app, caplog):
+    caplog.set_level("WARNING", logger="annex")
+    sent = "https://x.example\x1b[2J" + "a" * 500
+    response = post_note(site_app.test_client(), headers={"Origin": sent})
+    message = response.get_json()["error"]["message"]
+    assert "a" * 200 not in message and "\x1b" not in message
+    logged = [r.getMessage() for r in caplog.records if r.name == "annex" and "refused" in r.getMessage()]
+    assert logged and "\x1b" not in logged[0] and "a" * 200 not in logged[0]
+
+
 def test_foreign_origin_is_refused_before_authentication(site_app):
     response = site_app.test_client().post(
         "/api/hello/notes",
