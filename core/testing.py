@@ -19,6 +19,7 @@ In your conftest.py::
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import secrets
@@ -79,8 +80,18 @@ class TestApps:
 
 def plugin_test_settings(enabled: list[str], extra: Any, folder: Path) -> dict[str, Any]:
     """Each enabled plugin's ``testkit_settings``, as ``{name: section}``."""
-    manager = build_manager(enabled, extra)
+    try:
+        manager = _settings_manager(tuple(enabled), tuple(extra))
+    except TypeError:  # an unhashable extra plugin: build a manager for this app alone
+        manager = build_manager(enabled, extra)
     return dict(call_each(manager, "testkit_settings", folder=folder))
+
+
+@functools.lru_cache(maxsize=64)
+def _settings_manager(enabled: tuple[str, ...], extra: tuple[Any, ...]) -> Any:
+    """A plugin manager asked only for test settings, built once per set of plugins (a test
+    session builds thousands of apps from a handful of sets)."""
+    return build_manager(enabled, extra)
 
 
 @pytest.fixture
