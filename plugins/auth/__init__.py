@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from core import hookimpl
 from plugins.auth import accounts, activity, checks, guard, mail, routes, sessions, testkit
-from plugins.auth.cli import users
+from plugins.auth.cli import mail_group, users
 from plugins.auth.identify import identify
 from plugins.auth.schema import MIGRATIONS
 from plugins.auth.settings import Settings
@@ -31,6 +31,7 @@ def register_migrations():
 @hookimpl
 def register_commands(cli):
     cli.add_command(users)
+    cli.add_command(mail_group)
 
 
 @hookimpl

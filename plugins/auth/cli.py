@@ -1,17 +1,19 @@
-"""``flask --app core users …``: manage accounts from the command line."""
+"""``annex users …``: manage accounts; ``annex mail …``: read and test the mail auth sends."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
-from core import hooks, plugin_settings
-from plugins.auth import accounts, passwords, sessions
+from core import get_settings, hooks, plugin_settings
+from plugins.auth import accounts, mail, mailfiles, passwords, sessions
 from plugins.auth.bodies import USERNAME, check_email
 
 users = AppGroup("users", help="Manage user accounts.")
+mail_group = AppGroup("mail", help="Read the file backend's messages; send a test message.")
 
 
 def _user(name: str) -> dict:
@@ -101,3 +103,65 @@ def delete(name: str, yes: bool) -> None:
     if not accounts.delete_account(user["id"]):
         raise click.ClickException(f"no user {name}")
     click.echo(f"deleted {user['username']}")
+
+
+def _stored() -> list:
+    """The file backend's messages, newest first; a one-line error when there are none."""
+    settings = plugin_settings("auth")
+    found = mailfiles.newest_first(Path(settings.mail_dir))
+    if not found:
+        where = (
+            "" if settings.mail_backend == "file" else f" (mail_backend is {settings.mail_backend}, not file)"
+        )
+        raise click.ClickException(f"no mail in {settings.mail_dir}{where}")
+    return found
+
+
+@mail_group.command("list")
+def list_mail() -> None:
+    """The messages in mail_dir, newest first: number, date, to, subject."""
+    for number, message in enumerate(_stored(), 1):
+        click.echo(f"{number}\t{message['Date']}\t{message['To']}\t{message['Subject']}")
+
+
+@mail_group.command("show")
+@click.argument("number", type=int, default=1)
+def show_mail(number: int) -> None:
+    """Headers, text and links of message NUMBER (1, the default, is the latest)."""
+    found = _stored()
+    if not 1 <= number <= len(found):
+        raise click.ClickException(f"no message {number}: there are {len(found)} (1 is the latest)")
+    message = found[number - 1]
+    for header in ("Date", "From", "To", "Subject"):
+        click.echo(f"{header}: {message[header]}")
+    text = mailfiles.text_of(message)
+    click.echo("")
+    click.echo("(no text body)" if text is None else text.rstrip("\n"))
+    links = mailfiles.links_in(text or "")
+    click.echo("")
+    click.echo("Links:" if links else "Links: none")
+    for url in links:
+        click.echo(f"  {url}")
+
+
+@mail_group.command("test")
+@click.argument("address")
+def test_mail(address: str) -> None:
+    """Send a test message to ADDRESS through the configured backend, now (not via the outbox)."""
+    try:
+        address = check_email(address)
+    except ValueError as exc:
+        raise click.ClickException(f"address: {exc}") from None
+    site = get_settings().site.url
+    message = mail.compose(
+        address, "Annex test message", f"This is a test message from the Annex site at {site}.\n"
+    )
+    try:
+        delivered = hooks().send_email(message=message)
+    except Exception as exc:  # the backend's own reason, on one line
+        raise click.ClickException(f"not sent: {type(exc).__name__}: {exc}") from None
+    if not delivered:
+        raise click.ClickException("not sent: no send_email backend took the message")
+    backend = plugin_settings("auth").mail_backend
+    where = f" in {plugin_settings('auth').mail_dir}" if backend == "file" else ""
+    click.echo(f"sent a test message to {address} (auth mail_backend {backend}{where})")

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import time
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from urllib.parse import urlencode
 
 from core import get_settings, plugin_settings, queue_email
+from plugins.auth import mailfiles
 
 log = logging.getLogger("annex.auth.mail")
 
@@ -24,18 +24,23 @@ def link(page: str, token: str) -> str:
     return f"{get_settings().site.url.rstrip('/')}/{page.lstrip('/')}?{urlencode({'token': token})}"
 
 
-def send(to: str, subject: str, body: str) -> None:
-    """Queue a message in core's outbox (``core.queue_email``), inside the caller's transaction
-    if any: the request never waits for the mail server, so a reset request answers in the same
-    time whether the address is known or not, and the outbox retries what the server refused."""
+def compose(to: str, subject: str, body: str) -> EmailMessage:
+    """A plain-text message from ``mail_from``; the body 8bit UTF-8, its lines never wrapped."""
     message = EmailMessage()
     message["From"] = plugin_settings("auth").mail_from
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain="annex")
-    message.set_content(body)
-    queue_email(message)
+    message.set_content(body, cte="8bit")
+    return message
+
+
+def send(to: str, subject: str, body: str) -> None:
+    """Queue a message in core's outbox (``core.queue_email``), inside the caller's transaction
+    if any: the request never waits for the mail server, so a reset request answers in the same
+    time whether the address is known or not, and the outbox retries what the server refused."""
+    queue_email(compose(to, subject, body))
 
 
 def deliver(message: EmailMessage) -> bool:
@@ -43,13 +48,7 @@ def deliver(message: EmailMessage) -> bool:
     exception means "not delivered", and the outbox retries later)."""
     settings = plugin_settings("auth")
     if settings.mail_backend == "file":
-        folder = Path(settings.mail_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        name = f"{time.time_ns()}-{message['Message-ID'].strip('<>').split('@')[0]}.eml"
-        # Written under a temporary name, then renamed: a reader never sees half a message.
-        partial = folder / f".{name}.part"
-        partial.write_bytes(message.as_bytes())
-        partial.replace(folder / name)
+        mailfiles.write(Path(settings.mail_dir), message)
     elif settings.mail_backend == "smtp":
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout) as smtp:
             if settings.smtp_starttls:
