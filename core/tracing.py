@@ -4,12 +4,14 @@ Each hook implementation is wrapped once at start-up so that an exception names 
 that raised it in the log; the request still ends in the usual 500 JSON error.
 With ``ANNEX_TRACE_PLUGINS=1`` every hook call is logged with arguments, result and duration;
 never a password argument, and a request without its query string (mailed links carry tokens).
+The lines reach stderr even when nothing configured logging: asking for a trace is enough.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -54,8 +56,35 @@ def _named(function: Callable[..., Any], plugin: str, hook: str) -> Callable[...
     return call
 
 
+class _StderrFallback(logging.Handler):
+    """Writes trace lines to stderr while no handler up the logger tree would receive them (no
+    logging set up: Python's last resort prints warnings only), and stays quiet once one does."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logger: logging.Logger | None = trace_log
+        while logger is not None:
+            if any(handler is not self for handler in logger.handlers):
+                return
+            logger = logger.parent if logger.propagate else None
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
+def _trace_to_stderr() -> None:
+    """Let INFO trace lines through, and print them when logging was never set up."""
+    if trace_log.getEffectiveLevel() > logging.INFO:
+        trace_log.setLevel(logging.INFO)
+    if not any(isinstance(handler, _StderrFallback) for handler in trace_log.handlers):
+        handler = _StderrFallback()
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        trace_log.addHandler(handler)
+
+
 def enable_tracing(pm: pluggy.PluginManager) -> Callable[[], None]:
-    """Log every hook call; returns the function that stops it."""
+    """Log every hook call (on stderr if logging is not set up); returns the function that stops it."""
+    _trace_to_stderr()
     local = threading.local()  # hook calls nest, and several threads serve requests
 
     def before(hook_name: str, impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]) -> None:

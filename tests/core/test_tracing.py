@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 from flask import Blueprint
 
@@ -55,6 +60,44 @@ def test_trace_logs_every_hook_call_with_arguments_result_and_duration(make_app,
     assert any(line.startswith("register_routes(") and "[hello]" in line for line in lines)
     identify = [line for line in lines if line.startswith("identify_request(")]
     assert identify and "Identity(id=5" in identify[0] and identify[0].endswith("ms")
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_trace_lines_reach_stderr_with_no_logging_set_up(tmp_path):
+    """A plain script (no logging configuration) that only sets ANNEX_TRACE_PLUGINS=1."""
+    (tmp_path / "config.toml").write_text(
+        f'[site]\nstatic_dir = ""\n[database]\nurl = "sqlite:///{tmp_path}/annex.db"\n'
+    )
+    script = textwrap.dedent("""
+        from core import create_app
+        from tests.testplugins import hello
+        client = create_app(plugins=[hello]).test_client()
+        print(client.get("/api/hello", headers={"X-Test-User": "5:eve"}).status_code)
+    """)
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("ANNEX_")}
+
+    def run(**extra):
+        return subprocess.run(
+            [sys.executable, "-c", script],
+            env={**environ, "PYTHONPATH": str(ROOT), **extra},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    traced = run(ANNEX_TRACE_PLUGINS="1")
+    assert traced.returncode == 0, traced.stderr
+    assert traced.stdout.strip() == "200"
+    lines = traced.stderr.splitlines()
+    assert any(line.startswith("annex.trace: register_routes(") and "[hello]" in line for line in lines)
+    assert any(line.startswith("annex.trace: identify_request(") and line.endswith("ms") for line in lines)
+    quiet = run()
+    assert quiet.returncode == 0, quiet.stderr
+    assert "annex.trace" not in quiet.stderr
 
 
 def test_no_trace_without_the_variable(make_app, caplog):
