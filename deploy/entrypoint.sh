@@ -10,7 +10,8 @@ set -eu
 
 if [ "${ANNEX_MIGRATE:-1}" = "1" ]; then
     tries=0
-    until flask --app core migrate; do
+    # Its report goes to stderr: the stdout of a one-off command (`annex users list`) is its own.
+    until flask --app core migrate >&2; do
         tries=$((tries + 1))
         if [ "$tries" -ge "${ANNEX_MIGRATE_RETRIES:-15}" ]; then
             echo "entrypoint: migrations failed $tries times, giving up" >&2
@@ -28,6 +29,7 @@ if [ "$#" -eq 0 ] || [ "$1" = "serve" ]; then
     # 127.0.0.1:8000), no X-Forwarded-* believed by gunicorn itself (Annex's
     # security.trusted_proxies decides), and an access log without query strings (mailed
     # tokens). Only nginx should reach the bind: slow clients would hold gunicorn's threads.
+    # No control socket: it would be written under the user's home, and the image has none.
     exec gunicorn \
         --config python:core.gunicorn_config \
         --workers "${GUNICORN_WORKERS:-2}" \
@@ -36,6 +38,7 @@ if [ "$#" -eq 0 ] || [ "$1" = "serve" ]; then
         --worker-tmp-dir "${GUNICORN_TMP_DIR:-/dev/shm}" \
         --graceful-timeout "${GUNICORN_GRACEFUL_TIMEOUT:-20}" \
         --access-logfile - \
+        --no-control-socket \
         'core:create_app()'
 fi
 exec "$@"

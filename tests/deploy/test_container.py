@@ -76,6 +76,11 @@ def test_image_runs_the_app_as_an_unprivileged_user_with_a_health_check() -> Non
     assert "deploy/entrypoint.sh" in copies
     assert [rest for keyword, rest in final if keyword == "ENTRYPOINT"] == ['["annex-entrypoint"]']
     assert any(keyword == "HEALTHCHECK" and "/api/health" in rest for keyword, rest in final)
+    # No writable home for the app's user (the image runs with --read-only), and nothing that
+    # would write there: gunicorn's control socket is off.
+    useradd = next(rest for keyword, rest in final if keyword == "RUN" and "useradd" in rest)
+    assert "--no-create-home" in useradd and "--create-home " not in useradd
+    assert "--no-control-socket" in (ROOT / "deploy" / "entrypoint.sh").read_text()
 
 
 def _ignore_patterns(path: Path) -> list[str]:
@@ -270,7 +275,9 @@ def test_entrypoint_runs_another_command_after_migrating(tmp_path: Path) -> None
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    # The entrypoint's own migration prints "7 migration(s) applied"; then the status lines.
-    assert "migration(s) applied" in result.stdout
+    # The entrypoint's own migration reports on stderr; stdout is the command's alone, so a
+    # script can read it (`annex users list --json > users.json`).
+    assert "migration" in result.stderr
     states = re.findall(r"^(applied|pending) ", result.stdout, flags=re.MULTILINE)
     assert "applied" in states and "pending" not in states, result.stdout
+    assert result.stdout.startswith("applied "), result.stdout
