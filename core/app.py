@@ -129,7 +129,7 @@ def _validate_plugin_settings(state: AppState) -> None:
 def _refuse_weak_keys(state: AppState) -> None:
     """In production, a ``core.SecretKey`` setting of any plugin that is set but short stops
     start-up: a short HMAC key is guessed offline from one token it signed."""
-    if not state.settings.is_production:
+    if not state.settings.is_production or not secretkeys.refused():
         return
     weak = secretkeys.weak_keys(secretkeys.plugin_sections(state.plugin_settings))
     if weak:

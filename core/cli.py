@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
-from core import backup, deploycheck, migrations
+from core import backup, deploycheck, migrations, secretkeys
 from core.config_loader import masked
 from core.plugins import discover, hooks_of
 from core.secretkeys import dump_masked
@@ -90,16 +90,26 @@ def config_command() -> None:
 
 
 @click.command("check")
-@click.option("--deploy", is_flag=True, required=True, help="Check the configuration for production.")
-@with_appcontext
-def check_command(deploy: bool) -> None:
-    """Report what the configuration gets wrong for production, each with its fix."""
-    findings = deploycheck.check(current_app)
+@click.option("--deploy", is_flag=True, help="Check the configuration for production (always done).")
+@click.pass_context
+def check_command(ctx: click.Context, deploy: bool) -> None:
+    """Report what the configuration gets wrong for production, each with its fix; exit 1 on errors.
+
+    Also a production configuration that does not start (a missing or short key) is reported,
+    as a finding, not a traceback: the app is built here, with its key refusals turned into
+    the check's errors."""
+    try:
+        with secretkeys.reported_not_refused():
+            app = ctx.ensure_object(ScriptInfo).load_app()
+    except Exception as exc:  # what stops start-up is the check's finding
+        findings = [deploycheck.refusal(exc)]
+    else:
+        with app.app_context():
+            findings = deploycheck.check(app)
     for finding in findings:
         click.echo(str(finding))
-    errors = sum(finding.level == "error" for finding in findings)
-    click.echo(f"{errors} error(s), {len(findings) - errors} warning(s)")
-    if errors:
+    click.echo(deploycheck.summary(findings))
+    if any(finding.level == "error" for finding in findings):
         sys.exit(1)
 
 
@@ -151,4 +161,6 @@ def main() -> None:
     """The ``annex`` console script: ``annex …`` is ``flask --app core …``."""
     from core import create_app
 
-    FlaskGroup(create_app=create_app, help="Annex: a backend beside your static site.")()
+    group = FlaskGroup(create_app=create_app, help="Annex: a backend beside your static site.")
+    group.add_command(check_command)  # found without building the app: it reports what stops start-up
+    group()

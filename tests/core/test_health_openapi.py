@@ -67,6 +67,7 @@ def test_health_is_503_naming_the_database_when_it_does_not_answer(make_app, dat
     _break_database(app, url, tmp_path)
     response = _in_new_thread(lambda: client.get("/api/health"))
     assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2"  # load balancers and clients know when to ask again
     body = response.get_json()
     assert body["checks"]["database"] != "ok"
     assert body["status"] != "ok"
