@@ -159,8 +159,10 @@ def init_app(app: Flask) -> None:
 
 def main() -> None:
     """The ``annex`` console script: ``annex …`` is ``flask --app core …``."""
+    from client.init import init_command
     from core import create_app
 
     group = FlaskGroup(create_app=create_app, help="Annex: a backend beside your static site.")
     group.add_command(check_command)  # found without building the app: it reports what stops start-up
+    group.add_command(init_command)  # before there is a config: it writes the first one
     group()

@@ -119,12 +119,14 @@ def start_gunicorn(
     worker_class: str = "gthread",
     port: int | None = None,
     clean_env: bool = False,
+    cwd: Path = ROOT,
 ) -> Server:
     """Start ``gunicorn 'core:create_app()'`` with ``config`` and wait until /api/health answers.
 
     ``worker_class`` is ``gthread`` (4 threads a worker) or ``sync`` (one request at a time).
     ``port`` is one from ``free_port()`` when the config must name it (``site.url``).
     ``clean_env`` keeps every ``ANNEX_*`` variable of the calling shell out of the server's.
+    ``cwd`` is the working directory, which relative paths in the config are relative to.
     """
     port = port or free_port()
     log = workdir / f"gunicorn-{port}.log"
@@ -133,7 +135,7 @@ def start_gunicorn(
     process = subprocess.Popen(
         [str(GUNICORN), "-w", str(workers), *WORKER_CLASSES[worker_class], "-b", f"127.0.0.1:{port}",
          "--graceful-timeout", "5", "core:create_app()"],
-        cwd=ROOT, env=environment, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        cwd=cwd, env=environment, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     server = Server(process, port, log)
     deadline = time.monotonic() + 60
