@@ -38,6 +38,8 @@ from core.migrations import apply
 from core.plugins import build_manager, call_each, plugin_name
 from core.state import app_state
 
+#: Methods of the routes that change state: probed for authentication and CSRF.
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Password of the users the kit registers.
 TEST_PASSWORD = "kit-password-not-common-42"
 AppFactory = Callable[..., Flask]
@@ -196,7 +198,12 @@ def check_plugin(name: str, app_factory: AppFactory, extra: Any = (), identity: 
     - every table it creates starts with its name;
     - every route it declares as authenticated refuses an anonymous request (401) and, for
       unsafe methods, a cookie request without the CSRF header (403);
-    - after ``user_deleted`` no row of its tables names the deleted user;
+    - every other write route (POST, PUT, PATCH, DELETE; with ``endpoint`` or without) accepts
+      no anonymous empty request (no 2xx), and a signed-in browser's cookies without the CSRF
+      header get it no further than an anonymous request (403 if that one was a 401);
+    - its write routes, driven as a signed-in test user, store what they store; after
+      ``user_deleted`` no row of its tables names that user, and a plugin whose tables have a
+      user column implements ``user_deleted``;
     - ``user_export`` returns JSON-serialisable data.
 
     ``app_factory`` is the kit's ``annex_app_factory``; the app gets ``identity`` and ``name``.
@@ -250,35 +257,55 @@ def _sample_path(rule: Any) -> str:
 
 def _check_routes(app: Flask, name: str) -> list[str]:
     problems = []
-    state = app_state(app)
     client = app.test_client(use_cookies=True)
     register_user(client)  # cookies of a logged-in browser, CSRF header deliberately never sent
     anonymous = app.test_client()
-    for rule in app.url_map.iter_rules():
-        if state.plugin_of_blueprint.get(rule.endpoint.split(".")[0]) != name:
-            continue
-        spec = getattr(app.view_functions[rule.endpoint], SPEC_ATTRIBUTE, None)
-        if spec is None or not spec.auth:
-            continue
+    for rule, spec in _routes_of(app, name):
+        declared = spec is not None and spec.auth
         path = _sample_path(rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            write = method in WRITE_METHODS
+            if not (declared or write):
+                continue
             status = anonymous.open(path, method=method, json={}).status_code
-            if status != 401:
+            if declared and status != 401:
                 problems.append(f"{method} {rule.rule} answers {status} to an anonymous request, not 401")
-            if method in ("POST", "PUT", "PATCH", "DELETE"):
-                status = client.open(path, method=method, json={}, base_url="https://localhost").status_code
-                if status != 403:
-                    problems.append(
-                        f"{method} {rule.rule} answers {status} to a cookie request without CSRF, not 403"
-                    )
+            elif not declared and 200 <= status < 300:
+                problems.append(
+                    f"{method} {rule.rule} accepts an anonymous write ({status}) and is not declared"
+                    " authenticated: use endpoint(auth=True), or refuse what it cannot act on"
+                )
+            if not write:
+                continue
+            answer = client.open(path, method=method, json={}, base_url="https://localhost").status_code
+            if (declared or status == 401) and answer != 403:
+                problems.append(
+                    f"{method} {rule.rule} answers {answer} to a cookie request without CSRF, not 403"
+                )
+            elif not (declared or status == 401) and answer not in (403, status):
+                problems.append(
+                    f"{method} {rule.rule} answers {answer} to a cookie request without CSRF and"
+                    f" {status} to an anonymous one: the cookies act without the CSRF header"
+                )
     return problems
+
+
+def _routes_of(app: Flask, name: str) -> list[tuple[Any, Any]]:
+    """``(rule, endpoint spec or None)`` of every route of plugin ``name``."""
+    owners = app_state(app).plugin_of_blueprint
+    return [
+        (rule, getattr(app.view_functions[rule.endpoint], SPEC_ATTRIBUTE, None))
+        for rule in app.url_map.iter_rules()
+        if owners.get(rule.endpoint.split(".")[0]) == name
+    ]
 
 
 def _check_user_data(app: Flask, name: str, tables: list[str]) -> list[str]:
     problems = []
     client = app.test_client()
     user = register_user(client)
-    # Let the plugin keep something of the user, where it does so on its own.
+    _store_as(app, name, client, user)  # so that deleting the user has something to delete
+    db = app_state(app).db
     with app.test_request_context():
         hooks = app_state(app).pm.hook
         for section in hooks.user_export(user_id=user.id):
@@ -286,14 +313,100 @@ def _check_user_data(app: Flask, name: str, tables: list[str]) -> list[str]:
                 json.dumps(section)
             except (TypeError, ValueError) as exc:
                 problems.append(f"user_export returns data that is not JSON-serialisable: {exc}")
-        hooks.user_deleted(user_id=user.id)
-        db = app_state(app).db
-        for table in tables:
-            columns = {column["name"] for column in inspect(db.executable).get_columns(table)}
-            for column in sorted(c for c in columns if c == "user_id" or c.endswith("_user_id")):
-                count = db.executable.execute(
-                    text(f'SELECT count(*) FROM "{table}" WHERE "{column}" = :id'), {"id": user.id}
-                ).scalar()
-                if count:
-                    problems.append(f"{count} row(s) of {table} still name the deleted user in {column}")
+        columns = _user_columns(db, tables)
+        stored = sum(_rows_naming(db, table, column, user.id) for table, column in columns)
+        try:
+            hooks.user_deleted(user_id=user.id)
+        except Exception as exc:
+            problems.append(f"user_deleted raised {type(exc).__name__}: {exc}")
+        for table, column in columns:
+            count = _rows_naming(db, table, column, user.id)
+            if count:
+                problems.append(f"{count} row(s) of {table} still name the deleted user in {column}")
+        implements = any(impl.plugin_name == name for impl in hooks.user_deleted.get_hookimpls())
+        if columns and not stored and not implements:
+            named = ", ".join(sorted({f"{table}.{column}" for table, column in columns}))
+            problems.append(
+                f"{named} name users but the plugin implements no user_deleted (its write routes"
+                " stored no row for the test user, so the check could not see them emptied)"
+            )
     return problems
+
+
+def _store_as(app: Flask, name: str, client: Any, user: User) -> None:
+    """Call each POST, PUT and PATCH route of plugin ``name`` as ``user`` with a body built from
+    its declared model (every field set), or ``{}``; whatever the answers, the rows stay."""
+    for rule, spec in sorted(_routes_of(app, name), key=lambda pair: pair[0].rule):
+        for method in sorted((rule.methods or set()) & {"POST", "PUT", "PATCH"}):
+            with app.test_request_context():
+                body = _sample_body(spec)
+            client.open(_sample_path(rule), method=method, json=body, headers=user.headers)
+
+
+def _sample_body(spec: Any) -> Any:
+    """A body that the route's declared model should accept (``{}`` without one)."""
+    model = None if spec is None else spec.body
+    if model is not None and not isinstance(model, type):
+        model = model()  # built from configuration, in the request context
+    if model is None or not hasattr(model, "model_json_schema"):
+        return {}
+    schema = model.model_json_schema()
+    return _sample(schema, schema.get("$defs", {}), "")
+
+
+def _sample(schema: Mapping[str, Any], defs: Mapping[str, Any], name: str) -> Any:
+    """A value of JSON schema ``schema`` (``name``: the property it is for, for URLs and emails)."""
+    if "$ref" in schema:
+        return _sample(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, name)
+    for key in ("anyOf", "oneOf", "allOf"):
+        options = [option for option in schema.get(key, []) if option.get("type") != "null"]
+        if options:
+            return _sample(options[0], defs, name)
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return {key: _sample(value, defs, key) for key, value in properties.items()}
+    if kind == "array":
+        return [_sample(schema.get("items", {}), defs, name) for _ in range(schema.get("minItems", 0))]
+    if kind in ("integer", "number"):
+        low = schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1)
+        return int(low) if kind == "integer" else float(low)
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    return _sample_text(schema, name)
+
+
+def _sample_text(schema: Mapping[str, Any], name: str) -> str:
+    kind = schema.get("format", "")
+    if kind == "email" or name.endswith("email"):
+        text = "kit@example.com"
+    elif kind in ("uri", "url") or name.endswith("url"):
+        text = "https://example.com/kit"
+    elif kind == "date-time":
+        text = "2026-01-01T00:00:00Z"
+    elif kind == "date":
+        text = "2026-01-01"
+    else:
+        text = "kit-sample"
+    text = text.ljust(schema.get("minLength", 0), "x")
+    return text[: schema["maxLength"]] if "maxLength" in schema else text
+
+
+def _user_columns(db: Any, tables: list[str]) -> list[tuple[str, str]]:
+    """``(table, column)`` of every column of ``tables`` that names a user."""
+    found = []
+    for table in tables:
+        columns = {column["name"] for column in inspect(db.executable).get_columns(table)}
+        found += [(table, c) for c in sorted(columns) if c == "user_id" or c.endswith("_user_id")]
+    return found
+
+
+def _rows_naming(db: Any, table: str, column: str, user_id: int) -> int:
+    statement = text(f'SELECT count(*) FROM "{table}" WHERE "{column}" = :id')
+    return int(db.executable.execute(statement, {"id": user_id}).scalar() or 0)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from core.plugins import discover
 from core.scaffold import write_package
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +21,48 @@ PYTHON = sys.executable
 def test_plugin_names_are_checked(tmp_path):
     with pytest.raises(ValueError, match="lower-case"):
         write_package("Bad-Name", tmp_path / "x")
+
+
+@pytest.mark.parametrize("name", sorted(n for n, found in discover().items() if found.source == "builtin"))
+def test_the_name_of_a_built_in_plugin_is_refused(app, tmp_path, name):
+    target = tmp_path / "pkg"
+    result = app.test_cli_runner().invoke(args=["plugin", "new", name, "--dir", str(target)])
+    assert result.exit_code != 0
+    assert (
+        result.output.strip()
+        == f"Error: {name} is already the name of a built-in plugin; choose another name"
+    )
+    assert not target.exists()
+
+
+def test_core_s_own_name_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="already the name of core itself"):
+        write_package("core", tmp_path / "x")
+
+
+def test_the_name_of_an_installed_plugin_is_refused(tmp_path):
+    """A distribution on the path with an ``annex`` entry point, as ``pip install`` leaves one."""
+    site = tmp_path / "site"
+    info = site / "annex_ledger-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: annex-ledger\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[annex]\nledger = annex_ledger\n")
+    target = tmp_path / "pkg"
+    result = subprocess.run(
+        [str(Path(PYTHON).parent / "annex"), "plugin", "new", "ledger", "--dir", str(target)],
+        env={**os.environ, "PYTHONPATH": f"{site}{os.pathsep}{ROOT}"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: ledger is already the name of an installed plugin (entry point annex-ledger);"
+        " choose another name"
+    )
+    assert not target.exists()
 
 
 def test_command_writes_the_package(app, tmp_path):
