@@ -22,6 +22,7 @@ run: install
 
 test: install
 	@if command -v node >/dev/null 2>&1; then node --test tests/js/; else echo "node not found: skipping tests/js (annex.js unit tests)"; fi
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/types --silent --no-audit --no-fund && node tests/types/check.mjs; else echo "npm not found: skipping tests/types (client/annex.d.ts)"; fi
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

@@ -22,6 +22,7 @@ from core.identity import Identity as Identity
 from core.identity import current_identity as current_identity
 from core.identity import permission_allowed as permission_allowed
 from core.migrations import Migration as Migration
+from core.openapi import add_security_scheme as add_security_scheme
 from core.outbox import queue_email as queue_email
 from core.plugins import PluginError as PluginError
 from core.plugins import hookimpl as hookimpl

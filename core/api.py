@@ -57,7 +57,7 @@ class RateLimit:
 class EndpointSpec:
     body: ModelSource | None
     query: type[BaseModel] | None
-    response: type[BaseModel] | None
+    response: ModelSource | None
     status: int
     auth: bool
     roles: tuple[str, ...]
@@ -67,13 +67,16 @@ class EndpointSpec:
     description: str | None
     responses: Mapping[int, str]
     path_schemas: Mapping[str, Mapping[str, Any]]
+    request_headers: Mapping[str, str]
+    response_headers: Mapping[str, str]
+    media_type: str
 
 
 def endpoint(
     *,
     body: ModelSource | None = None,
     query: type[BaseModel] | None = None,
-    response: type[BaseModel] | None = None,
+    response: ModelSource | None = None,
     status: int = 200,
     auth: bool = False,
     roles: tuple[str, ...] | list[str] = (),
@@ -82,6 +85,9 @@ def endpoint(
     summary: str | None = None,
     responses: Mapping[int, str] | None = None,
     path_schemas: Mapping[str, Mapping[str, Any]] | None = None,
+    request_headers: Mapping[str, str] | None = None,
+    response_headers: Mapping[str, str] | None = None,
+    media_type: str = "application/json",
 ) -> Callable[[F], F]:
     """Declare a JSON endpoint. Put it under Flask's route decorator::
 
@@ -93,10 +99,14 @@ def endpoint(
     pydantic model, ``(data, status)``, ``(data, status, headers)``, a ``Response``, or None
     for ``204``. ``auth`` requires an identity (401), ``roles`` also these roles (403).
     ``body_optional`` lets an empty body through as ``{}``. ``body`` may also be a callable
-    returning the model, for bodies shaped by configuration (called in the request context).
+    returning the model, for bodies shaped by configuration (called in the request context);
+    so may ``response``.
     ``responses`` documents the other statuses the view answers (``{409: "name taken"}``) and
-    ``path_schemas`` the JSON schema of path parameters (``{"key": {"pattern": …}}``); both
-    only shape /api/openapi.json.
+    ``path_schemas`` the JSON schema of path parameters (``{"key": {"pattern": …}}``),
+    ``request_headers`` / ``response_headers`` the headers the view reads or sets
+    (``{"ETag": "the value's version"}``), ``media_type`` a success that is not JSON (a file:
+    ``"*/*"``); these only shape /api/openapi.json. ``response`` is the model of every 2xx answer
+    with a body.
     """
 
     def decorator(view: F) -> F:
@@ -114,6 +124,9 @@ def endpoint(
             description=doc or None,
             responses=dict(responses or {}),
             path_schemas=dict(path_schemas or {}),
+            request_headers=dict(request_headers or {}),
+            response_headers=dict(response_headers or {}),
+            media_type=media_type,
         )
 
         @functools.wraps(view)

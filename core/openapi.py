@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from flask import Flask
@@ -34,7 +35,17 @@ ERROR_SCHEMA = {
         }
     },
 }
+#: How an authenticated operation takes credentials unless a plugin adds another way.
+BEARER = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+_STRING = {"type": "string"}
 _PARAM = re.compile(r"<(?:(?P<converter>[a-zA-Z_]+)(?:\([^)]*\))?:)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>")
+
+
+def add_security_scheme(app: Flask, name: str, scheme: dict[str, Any]) -> None:
+    """Document one more way to send credentials (an OpenAPI security scheme, e.g. a cookie):
+    every authenticated operation lists it as an alternative to ``bearer``. Call it while the
+    app is built (the ``startup`` hook, a blueprint's ``record_once``)."""
+    app_state(app).security_schemes[name] = dict(scheme)
 
 
 def generate(app: Flask, title: str, version: str) -> dict[str, Any]:
@@ -57,12 +68,17 @@ def generate(app: Flask, title: str, version: str) -> dict[str, Any]:
         schemas.update(defs.get("$defs", {}))
         refs = {model: keyed[(model, "validation")] for model in models}
     schemas["Error"] = ERROR_SCHEMA
+    security = {"bearer": BEARER, **state.security_schemes}
     paths: dict[str, Any] = {}
+    rules_of = Counter(rule.endpoint for rule, _, _ in specs)
     for rule, view, spec in sorted(specs, key=lambda item: item[0].rule):
         path, parameters = _path(rule)
+        name = rule.endpoint
+        if rules_of[name] > 1 and parameters:  # one view on several URLs: each its own operationId
+            name += "_by_" + "_".join(p["name"] for p in parameters)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            operation = _operation(spec, view, refs)
-            operation["operationId"] = f"{rule.endpoint}.{method.lower()}"
+            operation = _operation(spec, view, refs, list(security))
+            operation["operationId"] = f"{name}.{method.lower()}"
             operation["tags"] = [state.plugin_of_blueprint.get(rule.endpoint.split(".")[0], "core")]
             if method in UNSAFE_METHODS:
                 # The Origin check refuses cross-site unsafe requests on every route.
@@ -80,9 +96,7 @@ def generate(app: Flask, title: str, version: str) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-            },
+            "securitySchemes": security,
         },
     }
 
@@ -115,17 +129,16 @@ def _error(description: str) -> dict[str, Any]:
     }
 
 
-def _operation(spec: EndpointSpec | None, view: Any, refs: dict[type[BaseModel], Any]) -> dict[str, Any]:
+def _operation(
+    spec: EndpointSpec | None, view: Any, refs: dict[type[BaseModel], Any], schemes: list[str]
+) -> dict[str, Any]:
     if spec is None:
         doc = (getattr(view, "__doc__", None) or "").strip()
         operation: dict[str, Any] = {"responses": {"200": {"description": "OK"}}}
         if doc:
             operation["summary"] = doc.splitlines()[0]
         return operation
-    success: dict[str, Any] = {"description": "success"}
-    if spec.response is not None:
-        success["content"] = {"application/json": {"schema": refs[spec.response]}}
-    responses: dict[str, Any] = {str(spec.status): success}
+    responses: dict[str, Any] = {}
     operation = {"responses": responses}
     if spec.summary:
         operation["summary"] = spec.summary
@@ -143,16 +156,39 @@ def _operation(spec: EndpointSpec | None, view: Any, refs: dict[type[BaseModel],
         responses["422"] = _error("invalid fields, listed in error.fields")
     if spec.query is not None:
         operation["parameters"] = _query_parameters(spec.query)
+    if spec.request_headers:
+        operation.setdefault("parameters", []).extend(
+            {"name": name, "in": "header", "required": False, "description": text, "schema": _STRING}
+            for name, text in spec.request_headers.items()
+        )
     if spec.auth:
-        operation["security"] = [{"bearer": []}]
+        operation["security"] = [{name: []} for name in schemes]
         responses["401"] = _error("not authenticated")
         if spec.roles:
             responses["403"] = _error(f"requires roles {', '.join(spec.roles)}")
     if spec.rate_limits:
         responses["429"] = _error("rate limited; see Retry-After")
-    for status, description in spec.responses.items():
-        responses[str(status)] = _error(description) if status >= 400 else {"description": description}
+    for status, description in {spec.status: "success", **spec.responses}.items():
+        if status >= 400:
+            responses[str(status)] = _error(description)
+        else:
+            responses[str(status)] = _success(spec, status, description, refs)
     return operation
+
+
+def _success(spec: EndpointSpec, status: int, description: str, refs: dict[Any, Any]) -> dict[str, Any]:
+    """A 2xx or 3xx answer: the response model's body on a 2xx with one, and the declared headers."""
+    answer: dict[str, Any] = {"description": description}
+    if 200 <= status < 300 and status != 204:
+        if spec.response is not None:
+            answer["content"] = {spec.media_type: {"schema": refs[resolve_model(spec.response)]}}
+        elif spec.media_type != "application/json":
+            answer["content"] = {spec.media_type: {"schema": {"type": "string", "format": "binary"}}}
+    if spec.response_headers and (200 <= status < 300 or status == 304):
+        answer["headers"] = {
+            name: {"description": text, "schema": _STRING} for name, text in spec.response_headers.items()
+        }
+    return answer
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:

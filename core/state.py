@@ -42,6 +42,8 @@ class AppState:
     plugin_of_blueprint: dict[str, str] = field(default_factory=dict)
     static_fallback: Callable[[], Response | None] | None = None
     openapi: dict[str, Any] | None = None
+    #: OpenAPI security schemes plugins add next to core's bearer (``core.openapi.add_security_scheme``).
+    security_schemes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def attach(self, app: Flask) -> None:
         app.extensions[EXTENSION] = self

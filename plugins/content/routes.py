@@ -20,11 +20,16 @@ from core import (
     unauthorized,
 )
 from plugins.content import data, files
+from plugins.content.answers import Item, Items
 from plugins.content.settings import settings
 
 data_bp = Blueprint("content_data", __name__, url_prefix="/api/user/data")
 #: The key path parameter, as OpenAPI shows it.
 KEY_SCHEMA = {"key": {"pattern": f"^{data.KEY.pattern}$", "minLength": 1, "maxLength": 128}}
+#: The version headers of a value (docs/api.md, User data).
+ETAG = {"ETag": "the version of the value, for If-Match / If-None-Match"}
+IF_MATCH = {"If-Match": "write only over this ETag (412 otherwise)"}
+IF_NONE_MATCH = {"If-None-Match": "an ETag the client holds (304 when still current)"}
 
 
 class Value(Body):
@@ -38,7 +43,7 @@ def _with_etag(body: dict[str, Any], etag: str, status: int = 200) -> Response:
 
 
 @data_bp.get("")
-@endpoint(auth=True)
+@endpoint(auth=True, response=Items)
 def list_items():
     """Everything the user stored, as ``{"items": {key: value}}``."""
     return {"items": data.all_of(current_identity().id)}
@@ -48,6 +53,9 @@ def list_items():
 @endpoint(
     auth=True,
     path_schemas=KEY_SCHEMA,
+    response=Item,
+    request_headers=IF_NONE_MATCH,
+    response_headers=ETAG,
     responses={304: "not modified (If-None-Match)", 404: "no such key", 422: "invalid key"},
 )
 def get_item(key: str):
@@ -68,6 +76,9 @@ def get_item(key: str):
     body=Value,
     auth=True,
     path_schemas=KEY_SCHEMA,
+    response=Item,
+    request_headers={**IF_MATCH, "If-None-Match": "`*`: create only (412 when the key exists)"},
+    response_headers=ETAG,
     responses={
         201: "created",
         412: "precondition_failed",
@@ -87,6 +98,7 @@ def put_item(key: str, body: Value):
     auth=True,
     status=204,
     path_schemas=KEY_SCHEMA,
+    request_headers=IF_MATCH,
     responses={404: "no such key", 412: "precondition_failed", 422: "invalid key"},
 )
 def delete_item(key: str):
@@ -118,6 +130,9 @@ def _visitor() -> tuple[Identity | None, ApiError | None]:
 
 
 @endpoint(
+    media_type="*/*",
+    request_headers=IF_NONE_MATCH,
+    response_headers=ETAG,
     responses={
         302: "a page request (Accept: text/html) without a valid session: to the login form with ?next=",
         304: "not modified since the ETag or Last-Modified the client holds",
@@ -125,7 +140,7 @@ def _visitor() -> tuple[Identity | None, ApiError | None]:
         401: "no valid session (token_expired, token_revoked, … for a bad token)",
         403: "the account lacks a role this file requires",
         404: "no such file inside the root",
-    }
+    },
 )
 def serve(path: str) -> Response:
     """A members-only file (a directory's index.html) from the protected root."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from core import get_db, hookimpl
 from plugins.profile import profiles, routes
-from plugins.profile.model import all_fields, update_model
+from plugins.profile.model import all_fields, answer_model, update_model
 from plugins.profile.schema import MIGRATIONS, TABLE, ensure_columns
 from plugins.profile.settings import Settings, settings
 
@@ -31,8 +31,9 @@ def register_migrations():
 @hookimpl
 def startup(app):
     declared = settings()
-    # The update body depends on the declared fields: built once per app.
+    # The update body and the answer depend on the declared fields: built once per app.
     app.extensions["profile.model"] = update_model(declared)
+    app.extensions["profile.answer"] = answer_model(declared)
     if get_db().has_table(TABLE):  # not yet in production before `flask migrate`
         ensure_columns(get_db(), all_fields(declared))
 

@@ -59,3 +59,22 @@ def update_model(settings: Settings) -> type[BaseModel]:
         name: (_annotation(spec) | None, None) for name, spec in all_fields(settings).items()
     }
     return create_model("ProfileUpdate", __config__=ConfigDict(extra="forbid"), **fields)  # type: ignore[call-overload]
+
+
+#: The JSON type of each field type in an answer (stored values are already valid).
+_ANSWER_TYPES: dict[str, Any] = {"integer": int, "boolean": bool}
+
+
+def answer_model(settings: Settings) -> type[BaseModel]:
+    """The answer of ``/api/user/profile``: the identity's account fields (``id`` and ``username``
+    at least) and every declared field, ``null`` when unset."""
+    fields: dict[str, Any] = {
+        name: (_ANSWER_TYPES.get(spec.type, str) | None, ...) for name, spec in all_fields(settings).items()
+    }
+    account: dict[str, Any] = {
+        "email": (str | None, None),
+        "email_verified": (bool | None, None),
+        "roles": (list[str] | None, None),
+        "created_at": (str | None, None),
+    }
+    return create_model("Profile", id=(int, ...), username=(str, ...), **account, **fields)  # type: ignore[call-overload]

@@ -17,13 +17,18 @@ def _model():
     return current_app.extensions["profile.model"]
 
 
+def _answer():
+    """The answer's model, with this app's declared fields (built at start-up)."""
+    return current_app.extensions["profile.answer"]
+
+
 def _profile(identity: Any, row: dict[str, Any]) -> dict[str, Any]:
     account = dict(identity.account) or {"id": identity.id, "username": identity.username}
     return {**account, **profiles.fields(row)}
 
 
 @bp.get("/profile")
-@endpoint(auth=True)
+@endpoint(auth=True, response=_answer)
 def get_profile():
     """The account fields and the profile fields of the current user."""
     identity = current_identity()
@@ -31,7 +36,7 @@ def get_profile():
 
 
 @bp.route("/profile", methods=["PUT", "PATCH"])
-@endpoint(body=_model, auth=True)
+@endpoint(body=_model, auth=True, response=_answer)
 def update_profile(body: Any):
     """Partial update: omitted fields stay, ``null`` clears."""
     identity = current_identity()

@@ -6,6 +6,7 @@ from typing import Any
 
 from core import ApiError, current_identity, endpoint, hooks
 from plugins.auth import accounts, service, sessions
+from plugins.auth.answers import Export
 from plugins.auth.bodies import Password
 from plugins.auth.routes.blueprints import account
 
@@ -23,7 +24,7 @@ def delete_account(body: Password):
 
 
 @account.get("/export")
-@endpoint(auth=True)
+@endpoint(auth=True, response=Export)
 def export():
     """Everything the plugins keep about the user, one section per plugin."""
     document: dict[str, Any] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core import RateLimit, check_rate_limit, current_identity, endpoint, field_error, transaction
 from plugins.auth import accounts, activity, mail, onetime, passwords, service, sessions
+from plugins.auth.answers import Accepted
 from plugins.auth.bodies import ChangePassword, ResetConfirm, ResetRequest
 from plugins.auth.routes.blueprints import auth
 from plugins.auth.settings import settings
@@ -39,7 +40,10 @@ def change_password(body: ChangePassword):
 
 @auth.post("/password-reset")
 @endpoint(
-    body=ResetRequest, status=202, rate_limits=[RateLimit("password_reset", service.limit("password_reset"))]
+    body=ResetRequest,
+    status=202,
+    response=Accepted,
+    rate_limits=[RateLimit("password_reset", service.limit("password_reset"))],
 )
 def request_password_reset(body: ResetRequest):
     """Mail a reset link if the address has an account; the answer is the same either way."""

@@ -8,6 +8,7 @@ from flask import request
 
 from core import RateLimit, check_rate_limit, client_ip_key, endpoint, hooks, transaction, unauthorized
 from plugins.auth import accounts, activity, emails, guard, passwords, service, sessions, tokens
+from plugins.auth.answers import Tokens
 from plugins.auth.bodies import Login, Password, RefreshToken, Register
 from plugins.auth.cookies import check_csrf
 from plugins.auth.identify import bearer_token
@@ -29,6 +30,7 @@ def _ip_and_account(user: dict[str, Any] | None, login: str) -> tuple[str, ...]:
 @endpoint(
     body=Register,
     status=201,
+    response=Tokens,
     rate_limits=[RateLimit("register", service.limit("register"))],
     responses={409: "username_taken or email_taken"},
 )
@@ -49,6 +51,7 @@ def register(body: Register):
 @auth.post("/login")
 @endpoint(
     body=Login,
+    response=Tokens,
     responses={401: "invalid_credentials", 503: "the login limits cannot be counted right now"},
     rate_limits=[
         RateLimit("login_ip", service.limit("login_ip"), fail_closed=True),
@@ -83,6 +86,7 @@ def login(body: Login):
 @endpoint(
     body=RefreshToken,
     body_optional=True,
+    response=Tokens,
     rate_limits=[RateLimit("refresh", service.limit("refresh"))],
     responses={401: "unauthorized, token_expired or token_revoked"},
 )

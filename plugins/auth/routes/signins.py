@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from core import ApiError, current_identity, endpoint, field_error, rfc3339
 from plugins.auth import activity, service, sessions
+from plugins.auth.answers import Activity, Sessions
 from plugins.auth.bodies import OptionalPassword
 from plugins.auth.routes.blueprints import auth
 
 
 @auth.get("/sessions")
-@endpoint(auth=True)
+@endpoint(auth=True, response=Sessions)
 def list_sessions():
     """The user's active sessions; ``current`` marks this one."""
     identity = current_identity()
@@ -53,7 +54,7 @@ def delete_session(session_id: int, body: OptionalPassword):
 
 
 @auth.get("/activity")
-@endpoint(auth=True)
+@endpoint(auth=True, response=Activity)
 def list_activity():
     """The user's own security log, newest first (at most 100 entries)."""
     return {"events": activity.recent(current_identity().id)}

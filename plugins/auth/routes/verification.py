@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core import check_rate_limit, endpoint
 from plugins.auth import accounts, activity, mail, onetime, service
+from plugins.auth.answers import Accepted
 from plugins.auth.bodies import TokenOnly
 from plugins.auth.routes.blueprints import auth
 from plugins.auth.settings import settings
@@ -13,6 +14,7 @@ from plugins.auth.settings import settings
 @endpoint(
     auth=True,
     status=202,
+    response=Accepted,
     responses={429: "too many messages for this account"},
 )
 def request_email_verification():
