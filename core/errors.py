@@ -1,4 +1,8 @@
-"""The one JSON error shape, and the handlers that turn every failure into it."""
+"""The one JSON error shape, and the handlers that turn every failure into it.
+
+A person's browser on a page outside ``/api`` gets a 403, 404 or 500 as an HTML page instead
+(``core/error_pages.py``); API clients keep the JSON.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from flask import Flask, Response, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from core import error_pages
 from core.state import app_state
 
 log = logging.getLogger("annex")
@@ -95,8 +100,29 @@ def error_response(error: ApiError) -> Response:
     return response
 
 
+def _answer(error: ApiError) -> Response:
+    """``error`` as the current request should see it: the JSON error, or for a browser asking
+    for a page outside ``/api``, the HTML page of its status (same status, same extra headers).
+    Either answer to a 403, 404 or 500 there depends on ``Accept``, and says so (``Vary``)."""
+    if not error_pages.applies(error.status):
+        return error_response(error)
+    response = None
+    if error_pages.wanted():
+        try:
+            response = error_pages.page(error.status)
+        except Exception:  # an unreadable page must not hide the error itself: JSON, then
+            log.exception("error page %s could not be read", error.status)
+    if response is None:
+        response = error_response(error)
+    else:
+        for name, value in error.headers.items():
+            response.headers[name] = value
+    response.vary.add("Accept")
+    return response
+
+
 def init_app(app: Flask) -> None:
-    app.register_error_handler(ApiError, error_response)
+    app.register_error_handler(ApiError, _answer)
     app.register_error_handler(HTTPException, _http_exception)
     app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(Exception, _unhandled)
@@ -118,7 +144,7 @@ def _http_exception(exc: HTTPException) -> Response:
     if status == 404 and serve is not None and (served := serve()) is not None:
         return served
     error = ApiError(status, HTTP_CODES.get(status, "error"), _message(exc))
-    response = error_response(error)
+    response = _answer(error)
     if status == 405 and exc.get_response().headers.get("Allow"):
         response.headers["Allow"] = exc.get_response().headers["Allow"]
     return response
@@ -130,4 +156,4 @@ def _message(exc: HTTPException) -> str:
 
 def _unhandled(exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path, exc_info=exc)
-    return error_response(ApiError(500, "internal_error", INTERNAL_MESSAGE))
+    return _answer(ApiError(500, "internal_error", INTERNAL_MESSAGE))

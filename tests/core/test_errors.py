@@ -36,8 +36,9 @@ def test_unknown_api_path_is_json_404(client):
     assert "fields" not in error
 
 
-def test_unknown_page_is_json_404_even_for_a_browser(client):
-    response = client.get("/no-such-page", headers={"Accept": "text/html"})
+def test_unknown_page_is_json_404_for_a_client_not_asking_for_html_first(client):
+    # A browser opening a page gets an HTML page instead (tests/core/test_browser_errors.py).
+    response = client.get("/no-such-page", headers={"Accept": "application/json, text/html"})
     error_of(response, 404, "not_found")
     assert b"<html" not in response.data.lower()
 

@@ -82,7 +82,7 @@ def test_file_is_answered_conditionally(client):
 
 
 def test_missing_file_is_json_404(client):
-    assert_json_404(client.get("/nope.html", headers={"Accept": "text/html"}))
+    assert_json_404(client.get("/nope.html", headers={"Accept": "application/json"}))
 
 
 def test_directory_without_index_is_json_404(client, site):

@@ -523,6 +523,98 @@ def test_errors_nginx_makes_on_the_static_site_are_json_too(stack: Stack) -> Non
     assert not_allowed.header("Allow") == "GET, HEAD"
 
 
+#: What Chromium sends when it opens a page.
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"}
+
+
+def assert_html_page(answer: Response, status: int, text: str) -> None:
+    """An HTML error page with ``status`` and the headers every page gets, each once."""
+    from core.config import SecuritySettings
+    from core.security import FIXED_HEADERS
+
+    assert answer.status == status, (answer.status, answer.body)
+    assert answer.header("Content-Type", "").startswith("text/html")
+    assert text in answer.body.decode(), answer.body
+    assert answer.headers.get_all("Strict-Transport-Security") == [HSTS]
+    for name, value in FIXED_HEADERS:
+        assert answer.headers.get_all(name) == [value], name
+    csp = SecuritySettings.model_fields["content_security_policy"].default
+    assert answer.headers.get_all("Content-Security-Policy") == [csp]
+
+
+def test_a_browsers_missing_page_is_an_html_page(stack: Stack) -> None:
+    # The app's page (its static_dir is empty in production: core's built-in one).
+    for path in ("/no-such-page.html", "/deep/er/page", "/.env", "/package.json"):
+        answer = stack.request("GET", path, headers=BROWSER)
+        assert_html_page(answer, 404, "Page not found")
+        assert b"must-not-leak" not in answer.body
+    head = stack.request("HEAD", "/no-such-page.html", headers=BROWSER)
+    assert (head.status, head.body) == (404, b"")
+    # The site's own 404.html wins, sent by nginx with the same status.
+    own = stack.site / "404.html"
+    own.write_text("<!doctype html><title>lost</title><h1>Our own lost page</h1>\n")
+    try:
+        assert_html_page(
+            stack.request("GET", "/no-such-page.html", headers=BROWSER), 404, "Our own lost page"
+        )
+    finally:
+        own.unlink()
+    # API clients keep the JSON, on the site and under /api.
+    for accept in ("application/json, text/html", "*/*", "application/json"):
+        assert_nginx_error(
+            stack.request("GET", "/no-such-page.html", headers={"Accept": accept}), 404, "not_found"
+        )
+    api = stack.request("GET", "/api/nothing-here", headers=BROWSER)
+    assert (api.status, api.header("Content-Type"), api.json()["error"]["code"]) == (
+        404,
+        "application/json",
+        "not_found",
+    )
+    # Other errors nginx makes stay JSON, for browsers too.
+    assert_nginx_error(
+        stack.request("POST", "/index.html", raw=b"{}", headers=BROWSER), 405, "method_not_allowed"
+    )
+
+
+def test_a_browsers_missing_page_while_the_app_is_down_is_still_a_404(app_down: Stack) -> None:
+    # Without the app there is no page to show but the site's own: the JSON 404, not nginx's 502.
+    assert_nginx_error(app_down.request("GET", "/no-such-page.html", headers=BROWSER), 404, "not_found")
+    assert_nginx_error(app_down.request("GET", "/annex.js"), 503, "unavailable")  # it comes from the app
+    own = app_down.site / "404.html"
+    own.write_text("<!doctype html><title>lost</title><h1>Our own lost page</h1>\n")
+    try:
+        answer = app_down.request("GET", "/no-such-page.html", headers=BROWSER)
+        assert_html_page(answer, 404, "Our own lost page")
+    finally:
+        own.unlink()
+
+
+def test_a_members_page_refused_to_a_browser_is_the_apps_html_page(stack: Stack) -> None:
+    token = stack.register("frank").json()["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert_html_page(
+        stack.request("GET", "/members/premium/", headers={**bearer, **BROWSER}), 403, "Access denied"
+    )
+    refused = stack.request("GET", "/members/premium/", headers=bearer)
+    assert (refused.status, refused.json()["error"]["code"]) == (403, "forbidden")
+
+
+def test_annex_js_comes_from_the_app_unless_the_site_has_its_own(stack: Stack) -> None:
+    assert not (stack.site / "annex.js").exists()
+    answer = stack.request("GET", "/annex.js")
+    assert answer.status == 200, answer.body
+    assert answer.body == (ROOT / "client" / "annex.js").read_bytes()
+    assert "javascript" in answer.header("Content-Type", "")
+    assert answer.headers.get_all("Strict-Transport-Security") == [HSTS]
+    assert answer.headers.get_all("X-Content-Type-Options") == ["nosniff"]
+    own = stack.site / "annex.js"
+    own.write_text("// the site's own annex.js\n")
+    try:
+        assert stack.request("GET", "/annex.js").body == b"// the site's own annex.js\n"
+    finally:
+        own.unlink()
+
+
 def test_data_keys_that_start_with_a_dot_reach_the_app(stack: Stack) -> None:
     token = stack.register("dotty").json()["access_token"]
     bearer = {"Authorization": f"Bearer {token}"}

@@ -10,12 +10,13 @@ from __future__ import annotations
 import email
 import email.policy
 import importlib.util
+import json
 import os
 import re
 import secrets
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -57,7 +58,7 @@ url = "sqlite:///{database}"
 enabled = false
 
 [plugins]
-enabled = ["auth", "profile", "content"]
+enabled = {enabled}
 
 [plugins.auth]
 bcrypt_rounds = 4
@@ -124,11 +125,15 @@ def _environment(database: Path, secret: str) -> dict[str, str]:
 
 @pytest.fixture
 def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
-    """``make_server(access_token_ttl=900, cookie_secure=True)``: start gunicorn; stopped at teardown."""
+    """``make_server(access_token_ttl=900, cookie_secure=True, test_plugins=())``: start gunicorn;
+    stopped at teardown. ``test_plugins`` names modules of tests/testplugins to enable besides
+    the built-ins, installed for the server through an entry point as a third party's would be."""
     require(GUNICORN.exists(), f"gunicorn is not installed next to {sys.executable}")
     started: list[Server] = []
 
-    def start(access_token_ttl: int = 900, cookie_secure: bool = True) -> Server:
+    def start(
+        access_token_ttl: int = 900, cookie_secure: bool = True, test_plugins: Sequence[str] = ()
+    ) -> Server:
         folder = tmp_path / f"server{len(started)}"
         folder.mkdir()
         port = servers.free_port()
@@ -146,9 +151,12 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
                 cookie_secure=str(cookie_secure).lower(),
                 access_token_ttl=access_token_ttl,
                 protected=(ROOT / "protected").as_posix(),
+                enabled=json.dumps(["auth", "profile", "content", *test_plugins]),
             )
         )
         env = _environment(database, secret)
+        if test_plugins:
+            env["PYTHONPATH"] = os.pathsep.join([str(_entry_points(folder, test_plugins)), str(ROOT)])
         # Migrate first, as `make run` and a deployment do: two workers then start on a ready
         # database instead of racing to create it.
         servers.migrate({**{k: v for k, v in os.environ.items() if not k.startswith("ANNEX")}, **env,
@@ -161,6 +169,17 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     yield start
     for server in started:
         server.gunicorn.stop()
+
+
+def _entry_points(folder: Path, names: Sequence[str]) -> Path:
+    """A folder for sys.path whose one distribution declares ``names`` as Annex plugins."""
+    path = folder / "plugins"
+    dist = path / "annex_e2e_testplugins-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: annex-e2e-testplugins\nVersion: 1.0\n")
+    lines = "".join(f"{name} = tests.testplugins.{name}\n" for name in names)
+    (dist / "entry_points.txt").write_text(f"[annex]\n{lines}")
+    return path
 
 
 @pytest.fixture(scope="session")
