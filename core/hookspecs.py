@@ -43,7 +43,9 @@ def register_settings() -> type[BaseModel] | None:
 
     Example::
 
-        class Settings(core.Section):
+        from core import Section, hookimpl
+
+        class Settings(Section):
             greeting: str = "hello"
 
         @hookimpl
@@ -63,6 +65,9 @@ def register_routes(app: Flask) -> Blueprint | list[Blueprint] | None:
     :return: a Blueprint, a list of them, or None.
 
     Example::
+
+        from flask import Blueprint
+        from core import current_identity, endpoint, hookimpl
 
         bp = Blueprint("hello", __name__, url_prefix="/api/hello")
 
@@ -89,6 +94,8 @@ def register_migrations() -> list[Migration] | None:
 
     Example::
 
+        from core import Migration, hookimpl
+
         def create_items(db):
             db.create_table("hello_items")
             db.query("CREATE INDEX IF NOT EXISTS hello_items_user ON hello_items (user_id)")
@@ -108,6 +115,9 @@ def register_commands(cli: click.Group) -> None:
 
     Example::
 
+        import click
+        from core import hookimpl
+
         @click.command("hello")
         def hello_command():
             click.echo("hello")
@@ -126,6 +136,8 @@ def startup(app: Flask) -> None:
     :return: nothing.
 
     Example::
+
+        from core import hookimpl
 
         @hookimpl
         def startup(app):
@@ -152,6 +164,8 @@ def identify_request(request: Request) -> Identity | None:
 
     Example::
 
+        from core import Identity, hookimpl
+
         @hookimpl
         def identify_request(request):
             if request.headers.get("X-Demo-User") == "alice":
@@ -171,6 +185,9 @@ def verify_password(user_id: int, password: str) -> bool | None:
     :return: True or False, or None when this plugin does not know the user.
 
     Example::
+
+        from core import hookimpl
+        from annex_hello.passwords import check
 
         @hookimpl
         def verify_password(user_id, password):
@@ -194,6 +211,8 @@ def permission_allowed(identity: Identity | None, action: str, resource: str) ->
 
     Example::
 
+        from core import hookimpl
+
         @hookimpl
         def permission_allowed(identity, action, resource):
             if action == "notes.read" and resource.startswith("staff/"):
@@ -213,6 +232,8 @@ def extra_token_claims(identity: Identity) -> dict[str, Any] | None:
     :return: a dict of JSON-serialisable claims, or None.
 
     Example::
+
+        from core import hookimpl
 
         @hookimpl
         def extra_token_claims(identity):
@@ -234,6 +255,10 @@ def user_created(user: dict[str, Any]) -> None:
 
     Example::
 
+        from sqlalchemy import insert
+        from core import execute, hookimpl, transaction
+        from annex_hello.schema import items
+
         @hookimpl
         def user_created(user):
             with transaction():
@@ -252,6 +277,10 @@ def user_deleted(user_id: int) -> None:
     :return: nothing.
 
     Example::
+
+        from sqlalchemy import delete
+        from core import execute, hookimpl
+        from annex_hello.schema import items
 
         @hookimpl
         def user_deleted(user_id):
@@ -278,6 +307,9 @@ def hold_account(user_id: int) -> bool | None:
 
     Example::
 
+        from core import hookimpl
+        from annex_myaccounts import my_accounts
+
         @hookimpl
         def hold_account(user_id):
             return my_accounts.lock_shared(user_id)  # False once the account is gone
@@ -295,6 +327,10 @@ def user_export(user_id: int) -> dict[str, Any] | None:
     :return: ``{section: JSON-serialisable data}``, or None.
 
     Example::
+
+        from sqlalchemy import select
+        from core import hookimpl, rows
+        from annex_hello.schema import items
 
         @hookimpl
         def user_export(user_id):
@@ -320,6 +356,10 @@ def send_email(message: EmailMessage) -> bool | None:
     :return: True once delivered (or queued), None to let the next backend try.
 
     Example::
+
+        from core import hookimpl
+
+        outbox = []  # a test double: keeps the messages instead of sending them
 
         @hookimpl
         def send_email(message):
@@ -347,6 +387,8 @@ def deploy_check(app: Flask) -> list[Finding] | None:
 
     Example::
 
+        from core import Finding, hookimpl, plugin_settings
+
         @hookimpl
         def deploy_check(app):
             if plugin_settings("hello").greeting == "hello":
@@ -367,6 +409,8 @@ def testkit_settings(folder: Path) -> dict[str, Any] | None:
     :return: a dict of settings, or None.
 
     Example::
+
+        from core import hookimpl
 
         @hookimpl
         def testkit_settings(folder):
@@ -389,6 +433,8 @@ def testkit_user(client: Any, username: str, email: str, password: str) -> dict[
         ``"body"`` (what the sign-in answered), or None when this plugin makes no accounts.
 
     Example::
+
+        from core import hookimpl
 
         @hookimpl
         def testkit_user(client, username, email, password):
