@@ -1,7 +1,8 @@
 // Vite dev server for the demo site (../site): http://localhost:3000, with /api and /members
-// proxied to Annex on http://127.0.0.1:5000 (`make run`), so pages, API and cookies share one
-// origin. The tooling lives here, beside the site and not in it: whatever serves site/ (the app,
-// nginx) serves pages only, never package.json, the lock file, this file or node_modules.
+// proxied to Annex on http://127.0.0.1:5000 (`make run`) and /annex.js fetched from it, so
+// pages, API and cookies share one origin. The tooling lives here, beside the site and not in it:
+// whatever serves site/ (the app, nginx) serves pages only, never package.json, the lock file,
+// this file or node_modules.
 //
 //   cd frontend && npm install      # once: Vite, pinned by frontend/package-lock.json
 //   npx vite                        # dev server on :3000
@@ -10,7 +11,7 @@
 // ANNEX_BACKEND_URL points the proxy at another backend (default http://127.0.0.1:5000).
 // CommonJS and no import of 'vite': the file also loads with `npx vite --config <this file>`
 // from any folder whose node_modules holds Vite.
-const { readdirSync } = require('node:fs');
+const { readdirSync, readFileSync } = require('node:fs');
 const { resolve } = require('node:path');
 
 const root = resolve(__dirname, '..', 'site');
@@ -34,9 +35,33 @@ const proxy = {
   },
 };
 
+/** The pages' `import … from '/annex.js'`: no file of site/, Annex's own (client/annex.js). */
+const annexClient = {
+  name: 'annex-client',
+  apply: 'serve',
+  resolveId: (id) => (id === '/annex.js' ? id : null),
+  async load(id) {
+    if (id !== '/annex.js') return null;
+    const response = await fetch(`${ANNEX}/annex.js`);
+    if (!response.ok) throw new Error(`${ANNEX}/annex.js answered ${response.status}`);
+    return response.text();
+  },
+};
+
+/** mailed-token.js must run before anything loads: a classic script, which builds skip. */
+const mailedToken = {
+  name: 'annex-mailed-token',
+  apply: 'build',
+  generateBundle() {
+    const source = readFileSync(resolve(root, 'mailed-token.js'));
+    this.emitFile({ type: 'asset', fileName: 'mailed-token.js', source });
+  },
+};
+
 /** @type {import('vite').UserConfig} */
 module.exports = {
   root,
+  plugins: [annexClient, mailedToken],
   // Vite's cache goes into the node_modules of the folder it runs from (frontend/ after
   // `npm install` there; a copy's own folder with --config), never into the served site.
   cacheDir: resolve(process.cwd(), 'node_modules/.vite'),
@@ -52,6 +77,7 @@ module.exports = {
     emptyOutDir: true,
     // A multi-page site: every page is an entry.
     rollupOptions: {
+      external: ['/annex.js'], // a built page imports it from Annex (or nginx) at run time
       input: Object.fromEntries(
         readdirSync(root)
           .filter((name) => name.endsWith('.html'))

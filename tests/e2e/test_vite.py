@@ -6,6 +6,8 @@ as ``make run`` does) and ``npx vite`` with ``frontend/vite.config.js``, which s
 ``frontend/package.json`` and ``frontend/package-lock.json`` (tooling stays out of the served
 ``site/``), installed with ``npm ci`` into a temporary folder.
 The browser talks to the Vite port only: every request to another origin is aborted and counted.
+The complete vite.config.js of docs/frontend.md is copied out of the page into a project with an
+``annex init`` site, and runs as it is there: ``npx vite`` in front of ``annex run``, and a build.
 """
 
 from __future__ import annotations
@@ -330,3 +332,121 @@ def test_the_site_through_the_vite_dev_server(
     )
     assert status == 403, body
     assert json.loads(body)["error"]["code"] == "csrf_failed"
+
+
+# The vite.config.js of docs/frontend.md, copied alone into a project with an `annex init` site ----
+
+DOCS = ROOT / "docs" / "frontend.md"
+ANNEX = Path(sys.executable).with_name("annex")
+
+
+def docs_vite_config() -> str:
+    """The one ```js block of docs/frontend.md that is a whole vite.config.js."""
+    blocks = re.findall(r"```js\n(// vite\.config\.js.*?)```", DOCS.read_text(), re.DOTALL)
+    assert len(blocks) == 1, "docs/frontend.md should hold one complete vite.config.js block"
+    return blocks[0]
+
+
+def _docs_environment(tmp_path: Path) -> dict[str, str]:
+    """What a test machine must pin beside the written config: its own database and key."""
+    return _environment(
+        ANNEX_DATABASE_URL=f"sqlite:///{tmp_path / 'annex.db'}",
+        ANNEX_SECRET_KEY=secrets.token_urlsafe(48),
+        ANNEX__PLUGINS__AUTH__BCRYPT_ROUNDS="4",
+        FLASK_SKIP_DOTENV="1",
+        PYTHONUNBUFFERED="1",
+    )
+
+
+def _docs_project(folder: Path, vite_install: Path, env: dict[str, str]) -> Path:
+    """A project as the docs set it up: a one-page site after ``annex init site``, members files
+    beside it, the docs' vite.config.js and an ES-module package.json (Vite from ``vite_install``)."""
+    require(ANNEX.exists(), f"annex is not installed next to {sys.executable}")
+    (folder / "site").mkdir(parents=True)
+    (folder / "site" / "index.html").write_text(
+        "<!doctype html><html lang='en'><head><title>Home</title></head>"
+        "<body><h1>Home</h1><a href='/members/'>Members</a></body></html>"
+    )
+    (folder / "protected").mkdir()
+    (folder / "protected" / "index.html").write_text("<!doctype html><title>In</title><h1>Members only</h1>")
+    (folder / "vite.config.js").write_text(docs_vite_config())
+    (folder / "package.json").write_text('{"private": true, "type": "module"}\n')
+    (folder / "node_modules").symlink_to(vite_install / "node_modules")
+    init = subprocess.run([str(ANNEX), "init", "site"], cwd=folder, env=env, capture_output=True, text=True)
+    assert init.returncode == 0, init.stdout + init.stderr
+    return folder
+
+
+@pytest.fixture
+def docs_project(vite_install: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """``annex run`` and ``npx vite`` in the docs' project; yields (vite URL, Vite's log)."""
+    env = _docs_environment(tmp_path)
+    project = _docs_project(tmp_path / "project", vite_install, env)
+    flask_port, vite_port = free_port(), free_port()
+    flask_url, vite_url = f"http://127.0.0.1:{flask_port}", f"http://127.0.0.1:{vite_port}"
+    flask_log, vite_log = tmp_path / "annex.log", tmp_path / "vite.log"
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        processes.append(_start([str(ANNEX), "run", "--port", str(flask_port)], project, env, flask_log))
+        _wait_for(f"{flask_url}/api/health", processes[-1], flask_log, "annex run")
+        vite = ["npx", "--no", "--", "vite", "--host", "127.0.0.1", "--port", str(vite_port)]
+        processes.append(_start(vite, project, _environment(ANNEX_BACKEND_URL=flask_url), vite_log))
+        _wait_for(f"{vite_url}/", processes[-1], vite_log, "vite")
+        yield vite_url, vite_log
+    finally:
+        for process in reversed(processes):
+            _stop(process)
+        for log in (flask_log, vite_log):
+            if log.exists():
+                print(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def test_the_docs_vite_config_copied_alone_serves_an_annex_init_site(
+    docs_project: tuple[str, Path], new_context: Callable[..., Any], screenshot: Callable[..., Path]
+) -> None:
+    vite_url, vite_log = docs_project
+    context = new_context(Origin(vite_url))
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+
+    # Vite serves the site's pages; a members page sends to the starter login page.
+    page.goto(f"{vite_url}/members/")
+    page.wait_for_url(f"{vite_url}/login.html?next=%2Fmembers%2F")
+    expect(page.locator('script[src="/@vite/client"]')).to_have_count(1)
+
+    # Register through the starter page (its module imports /annex.js), and back to /members/.
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(f"{vite_url}/members/")
+    expect(page.get_by_role("heading", name="Members only")).to_be_visible()
+    page.goto(f"{vite_url}/account.html")
+    expect(page.locator("#username")).to_have_text("alice")
+    screenshot(page, "docs-vite-account")
+    assert errors == []
+    assert "error" not in vite_log.read_text(errors="replace").lower()
+
+
+def test_the_docs_vite_config_builds_every_page_with_the_mailed_token_script(
+    vite_install: Path, tmp_path: Path
+) -> None:
+    env = _docs_environment(tmp_path)
+    project = _docs_project(tmp_path / "project", vite_install, env)
+    build = subprocess.run(
+        ["npx", "--no", "--", "vite", "build"], cwd=project, env=_environment(),
+        capture_output=True, text=True, timeout=START_TIMEOUT,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stdout + build.stderr
+    dist = project / "dist"
+    pages = {path.name for path in (project / "site").glob("*.html")}
+    assert pages <= {path.name for path in dist.glob("*.html")}
+    # The classic script a mailed link's page loads first is there, as it was written.
+    assert (dist / "mailed-token.js").read_bytes() == (project / "site" / "mailed-token.js").read_bytes()
+    assert '<script src="/mailed-token.js"></script>' in (dist / "reset-password.html").read_text()
+    # /annex.js stays an import of the running site's own file, not a bundled copy.
+    scripts = "".join(path.read_text() for path in (dist / "assets").glob("*.js"))
+    assert 'from"/annex.js"' in scripts.replace(" ", "").replace("'", '"')
+    assert "export function createClient" not in scripts
