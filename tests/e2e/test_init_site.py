@@ -2,8 +2,9 @@
 Chromium against gunicorn started from the config.toml that ``init`` wrote, in the site's folder.
 
 A visitor opens a members page, is sent to the starter login page, registers through it and
-lands on the members page; logs out from the starter account page, asks for a password reset,
-follows the mailed link (its token leaves the address bar) and logs in with the new password.
+lands on the members page; confirms the address through the mailed link, logs out from the
+starter account page, asks for a password reset, follows the mailed link (its token leaves the
+address bar) and logs in with the new password.
 """
 
 from __future__ import annotations
@@ -114,6 +115,24 @@ def test_a_visitor_registers_and_logs_in_through_the_starter_pages(
     expect(page.locator("#email")).to_have_text(EMAIL)
     expect(page.locator("#verified")).to_have_text("not confirmed yet")
     screenshot(page, "account")
+
+    # Confirm the address: the account page asks for a link; the mailed link's page confirms it.
+    page.get_by_role("button", name="Send me a confirmation link").click()
+    expect(page.locator("#verify-status")).to_contain_text("is on its way")
+    page.goto(server.url + server.wait_for_link(EMAIL, "verify-email.html"))
+    expect(page.locator("#verify-status")).to_have_text("Thank you: your email address is confirmed.")
+    assert "token" not in page.evaluate("location.href")
+    page.get_by_role("link", name="Go to your account").click()
+    expect(page.locator("#verified")).to_have_text("confirmed")
+    expect(page.get_by_role("button", name="Send me a confirmation link")).to_be_hidden()
+
+    # A wrong current password is said next to its field.
+    page.get_by_label("Current password").fill("not-the-password")
+    page.get_by_label("New password").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Change the password").click()
+    expect(field_error(page, "current_password")).to_have_text("This is not your current password.")
+    expect(page.locator("#current_password")).to_be_focused()
+    screenshot(page, "account-wrong-password")
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(f"{server.url}/login.html")
 
