@@ -26,8 +26,8 @@ test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check core plugins tests examples bench
-	$(BIN)/ruff format --check core plugins tests examples bench
+	$(BIN)/ruff check core client plugins tests examples bench
+	$(BIN)/ruff format --check core client plugins tests examples bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
