@@ -12,6 +12,7 @@ import re
 import secrets
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -176,3 +177,13 @@ def test_every_variable_the_env_example_mentions_is_a_setting(project: Path):
         assert app_state(app).plugin_settings["auth"].smtp_port == 587
     finally:
         app_state(app).db.close()
+
+
+def test_the_starter_files_and_templates_ship_with_the_package():
+    # What a wheel holds besides modules is pyproject's package data: every file init copies
+    # must match one of client's globs, or an installed Annex would copy nothing.
+    pyproject = tomllib.loads((Path(client.__file__).parents[1] / "pyproject.toml").read_text())
+    globs = pyproject["tool"]["setuptools"]["package-data"]["client"]
+    shipped = {path for pattern in globs for path in client.FILES.glob(pattern) if path.is_file()}
+    needed = {path for folder in ("starter", "templates") for path in (client.FILES / folder).iterdir()}
+    assert needed and needed <= shipped, sorted(map(str, needed - shipped))
