@@ -17,12 +17,13 @@ from string import Template
 import click
 
 from client import FILES
+from core.error_pages import BUILTIN
 
 #: The pages and assets every site gets, copied file by file.
 STARTER = FILES / "starter"
 #: ``config.toml`` (``$static_dir`` filled in) and ``.env.example``.
 TEMPLATES = FILES / "templates"
-#: Core's built-in error pages, copied too when this Annex has them.
+#: Core's built-in error pages (in ``BUILTIN``) that a site gets a copy of, to restyle.
 ERROR_PAGES = ("403.html", "404.html")
 
 
@@ -56,10 +57,8 @@ def init_command(folder: Path) -> None:
         click.echo(f"skipped  {_shown(path, here)} (exists; left as it is)")
     click.echo(f"{len(written)} file(s) written, {len(skipped)} skipped")
     if written:
-        click.echo(
-            "Next: `annex run`, then open http://127.0.0.1:5000/register.html. Your pages import "
-            "from '/annex.js'; members-only files go in protected/ (plugins.content.root)."
-        )
+        click.echo("Next: `annex run`, then open http://127.0.0.1:5000/register.html.")
+        click.echo("Your pages import from '/annex.js'; members-only files go in protected/.")
 
 
 def _files(folder: Path) -> Iterator[tuple[Path, bytes]]:
@@ -71,16 +70,9 @@ def _files(folder: Path) -> Iterator[tuple[Path, bytes]]:
     for source in sorted(STARTER.iterdir()):
         if source.is_file():
             yield folder / source.name, source.read_bytes()
-    pages = _core_pages()
     for name in ERROR_PAGES:
-        if (pages / name).is_file():
-            yield folder / name, (pages / name).read_bytes()
-
-
-def _core_pages() -> Path:
-    import core
-
-    return Path(core.__file__).resolve().parent / "pages"
+        if (BUILTIN / name).is_file():
+            yield folder / name, (BUILTIN / name).read_bytes()
 
 
 def _create(target: Path, content: bytes) -> bool:
