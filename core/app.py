@@ -17,8 +17,8 @@ from core.config import ConfigError, Settings
 from core.config_loader import load_settings, validate_section
 from core.converters import AnnexMap
 from core.cookie_session import CookieSessionInterface
-from core.migrations import apply, ordered
-from core.plugins import PluginError, build_manager, call_each, discover
+from core.migrations import ordered
+from core.plugins import PluginError, build_manager, call_each, did_you_mean, discover
 from core.state import AppState
 from core.static import static_server
 from core.writecheck import WriteCheck
@@ -68,7 +68,9 @@ def create_app(
     tracing.name_failures(pm)
     if (environ if environ is not None else os.environ).get("ANNEX_TRACE_PLUGINS") == "1":
         tracing.enable_tracing(pm)
-    database = db.connect(settings.database.url or f"sqlite:///{Path(app.instance_path) / 'annex.db'}")
+    database = db.open_database(
+        settings.database.url, sources.name(("database", "url")), Path(app.instance_path)
+    )
     state = AppState(
         settings=settings,
         sources=sources,
@@ -96,7 +98,7 @@ def create_app(
         pm.hook.register_commands(cli=app.cli)
         state.migrations = ordered(m for _, result in call_each(pm, "register_migrations") for m in result)
         if not settings.is_production:
-            apply(state.db, state.migrations)
+            cli.start_up_migrations(state)
         _warn_about_production(state)
         pm.hook.startup(app=app)
     return app
@@ -122,7 +124,8 @@ def _validate_plugin_settings(state: AppState) -> None:
             )
         if name not in discover():
             raise ConfigError(
-                f"unknown setting plugins.{name} in {state.sources.name(('plugins', name))}: no such plugin"
+                f"unknown setting plugins.{name} in {state.sources.name(('plugins', name))}: no such plugin."
+                f"{did_you_mean(name, discover(), 'plugins.{}')} Fix: correct the name or remove the table."
             )
 
 

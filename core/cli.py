@@ -9,13 +9,13 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
+from flask.cli import AppGroup, FlaskGroup, ScriptInfo, with_appcontext
 
 from core import backup, deploycheck, migrations, secretkeys
 from core.config_loader import masked
 from core.plugins import discover, hooks_of
 from core.secretkeys import dump_masked
-from core.state import app_state
+from core.state import AppState, app_state
 
 
 @click.command("migrate")
@@ -44,6 +44,7 @@ def migrate_command(status: bool) -> None:
 def plugins_command(verbose: bool) -> None:
     """List discovered and enabled plugins: origin, version, hooks and migration state."""
     state = app_state()
+    click.echo(state.sources.describe(), err=True)
     applied = migrations.applied_ids(state.db)
     discovered = discover()
     names = sorted(set(discovered) | {name for name, _ in state.pm.list_name_plugin()})
@@ -79,8 +80,9 @@ def _details(state: Any, name: str, pending: list[migrations.Migration]) -> None
 @click.command("config")
 @with_appcontext
 def config_command() -> None:
-    """Print the effective configuration, secrets masked."""
+    """Print the effective configuration, secrets masked (which file was read: on stderr)."""
     state = app_state()
+    click.echo(state.sources.describe(), err=True)
     data = state.settings.model_dump(mode="json")
     data["plugins"] = {"enabled": state.settings.plugins.enabled}
     for name, section in state.plugin_settings.items():
@@ -152,9 +154,75 @@ def copy_command(target: str) -> None:
 def init_app(app: Flask) -> None:
     from core.scaffold import plugin_group
 
+    app.cli = AppCommands(app.cli.name)  # before any command is added
+
     commands = (migrate_command, plugins_command, config_command, check_command, backup_command, db_group)
     for command in (*commands, plugin_group):
         app.cli.add_command(command)
+
+
+#: Commands that show or apply migrations: an app built to run one applies none at start-up, so
+#: ``migrate`` lists what it applied, and ``migrate --status`` and ``plugins`` show what is pending.
+MIGRATION_COMMANDS = frozenset({"migrate", "plugins"})
+
+
+def start_up_migrations(state: AppState) -> None:
+    """Development start-up: apply pending migrations, except for ``MIGRATION_COMMANDS``.
+
+    Outside a command line (a server, tests) and inside a command (``run``, ``shell``) that is
+    decided now. A command group (``annex``, ``flask --app core``) builds the app while it
+    looks a command up, before it names it: then ``AppCommands`` applies them as it finds the
+    command, unless it is one of ``MIGRATION_COMMANDS``.
+    """
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and isinstance(ctx.command, click.Group):
+        state.migrations_deferred = True
+    elif ctx is None or ctx.command.name not in MIGRATION_COMMANDS:
+        migrations.apply(state.db, state.migrations)
+
+
+class AppCommands(AppGroup):
+    """The app's own commands (``app.cli``): core's and those of ``register_commands``."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None and cmd_name not in MIGRATION_COMMANDS and current_app:
+            state = app_state()
+            if state.migrations_deferred:
+                state.migrations_deferred = False
+                migrations.apply(state.db, state.migrations)
+        return command
+
+
+class AnnexGroup(FlaskGroup):
+    """Flask's command group, which also says why a command is missing when no config file was
+    read, and lists its own commands (after the message) when the configuration does not load."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()
+        except click.ClickException as exc:  # ConfigError, PluginError: the message, no traceback
+            click.echo(f"Error: {exc.format_message()}\n", err=True)
+            return sorted(self.commands)
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is not None:
+            return command
+        try:
+            sources = app_state(ctx.ensure_object(ScriptInfo).load_app()).sources
+        except click.ClickException:
+            return None
+        if sources.file is None and sources.default == "<defaults>":
+            error = click.ClickException(
+                f"No such command {name!r}: no config file was read (no config.toml in {Path.cwd()}, "
+                "ANNEX_CONFIG not set), so no plugin is enabled. Run annex in the folder of your "
+                "config.toml, or set ANNEX_CONFIG=/path/to/config.toml."
+            )
+            error.exit_code = 2
+            raise error
+        return None
 
 
 def main() -> None:
@@ -162,7 +230,7 @@ def main() -> None:
     from client.init import init_command
     from core import create_app
 
-    group = FlaskGroup(create_app=create_app, help="Annex: a backend beside your static site.")
+    group = AnnexGroup(create_app=create_app, help="Annex: a backend beside your static site.")
     group.add_command(check_command)  # found without building the app: it reports what stops start-up
     group.add_command(init_command)  # before there is a config: it writes the first one
     group()

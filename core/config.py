@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import click
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.origins import allowed_origin
@@ -16,8 +17,12 @@ from core.origins import allowed_origin
 MIN_SECRET_BYTES = 32
 
 
-class ConfigError(Exception):
-    """The configuration is invalid; the message names the setting and its source."""
+class ConfigError(click.ClickException):
+    """The configuration is invalid; the message names the setting, its value and source, and the fix.
+
+    A ``click.ClickException``: a command line that builds the app (``annex …``, ``flask --app
+    core …``) prints the message, not a traceback, and exits 1.
+    """
 
 
 class Section(BaseModel):

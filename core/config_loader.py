@@ -7,6 +7,8 @@ came from) and only then hands Flask its upper-case settings.
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
 import re
 import secrets
@@ -17,6 +19,7 @@ from typing import Any
 
 from dotenv import dotenv_values
 from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticUndefined
 
 from core import secretkeys
 from core.config import MIN_SECRET_BYTES, ConfigError, Settings
@@ -37,8 +40,10 @@ URL_PASSWORD = re.compile(r"(?<=://)([^:/@]+):([^@]+)@")
 class Sources:
     """Remembers where each setting came from, for error messages."""
 
-    def __init__(self, default: str):
+    def __init__(self, default: str, file: Path | None = None):
         self.default = default
+        #: The config file read, absolute; None when there was none (defaults, or a mapping).
+        self.file = file.resolve() if file else None
         self.overrides: dict[tuple[str, ...], str] = {}
 
     def name(self, path: tuple[Any, ...]) -> str:
@@ -46,6 +51,21 @@ class Sources:
             if path[:length] in self.overrides:
                 return self.overrides[path[:length]]
         return self.default
+
+    def describe(self) -> str:
+        """One line saying which configuration was read: the file (or why none), and the
+        environment variables that override it."""
+        if self.file:
+            read = f"configuration: {self.file}"
+        elif self.default == "<defaults>":
+            read = (
+                f"configuration: no config file (no config.toml in {Path.cwd()}, ANNEX_CONFIG not set): "
+                "built-in defaults, no plugins enabled"
+            )
+        else:
+            read = f"configuration: {self.default}"
+        variables = sorted({source.split()[-1] for source in self.overrides.values()})
+        return read + (f"; overridden by {', '.join(variables)}" if variables else "")
 
 
 def load_settings(
@@ -77,7 +97,7 @@ def validate_section(
     try:
         return model.model_validate(dict(raw))
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, sources, prefix)) from None
+        raise ConfigError(_describe(exc, sources, prefix, model)) from None
 
 
 def masked(data: Any, name: str = "") -> Any:
@@ -110,13 +130,18 @@ def _read_source(
     path = Path(source if source is not None else environ.get("ANNEX_CONFIG", "config.toml"))
     if not path.is_file():
         if explicit:
-            raise ConfigError(f"config file {path} does not exist")
+            named = "given to create_app" if source is not None else "named by ANNEX_CONFIG"
+            raise ConfigError(
+                f"config file {path.resolve()} does not exist ({named}). Fix: name an existing file"
+                + ("" if source is not None else ", or unset ANNEX_CONFIG to read ./config.toml")
+                + "."
+            )
         return {}, Sources("<defaults>")
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh), Sources(str(path))
+            return tomllib.load(fh), Sources(str(path.resolve()), path)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise ConfigError(f"{path.resolve()} is not valid TOML: {exc}. Fix: correct it there.") from None
 
 
 def _deep_copy(value: Any) -> Any:
@@ -152,7 +177,9 @@ def _set_path(
     raw: dict[str, Any], path: tuple[str, ...], value: Any, variable: str, sources: Sources
 ) -> None:
     node = raw
-    for part in path[:-1]:
+    for depth, part in enumerate(path[:-1], 1):
+        if part not in node:  # a table only this variable makes: a misspelt one is its fault
+            sources.overrides.setdefault(path[:depth], f"environment variable {variable}")
         child = node.setdefault(part, {})
         if not isinstance(child, dict):
             raise ConfigError(f"environment variable {variable}: {part} is not a table")
@@ -185,16 +212,76 @@ def _dereference(reference: dict[str, Any], sources: Sources, path: tuple[str, .
         raise ConfigError(f"{where}: cannot read {reference['file']}: {exc.strerror}") from None
 
 
-def _describe(exc: ValidationError, sources: Sources, prefix: tuple[str, ...]) -> str:
-    lines = []
+def _describe(
+    exc: ValidationError, sources: Sources, prefix: tuple[str, ...], model: type[BaseModel] = Settings
+) -> str:
+    """One sentence or three per error: the key, the value given, where it came from, the fix
+    (and "did you mean" for a near-miss key)."""
+    sentences = []
     for error in exc.errors():
-        path = prefix + tuple(str(part) for part in error["loc"])
+        loc = tuple(str(part) for part in error["loc"])
+        path = prefix + loc
         key = ".".join(path)
+        source = sources.name(path)
+        given = _shown(error.get("input"), path[-1])
         if error["type"] == "extra_forbidden":
-            lines.append(f"unknown setting {key} in {sources.name(path)}")
+            known = _field_names(model, loc[:-1])
+            close = difflib.get_close_matches(path[-1], known, n=1, cutoff=0.6)
+            hint = f" Did you mean {'.'.join((*path[:-1], close[0]))}?" if close else ""
+            if source.startswith("environment variable "):
+                variable = source.split()[-1]
+                fix = f"unset {variable}, or correct its name"
+                if close and variable.startswith(OVERRIDE_PREFIX):
+                    fix = f"rename {variable} to {_renamed(variable, len(path), close[0])}"
+            else:
+                fix = f"correct the name or remove it from {source}"
+                if not hint and known:
+                    fix += f" (settings here: {', '.join(known)})"
+            sentences.append(f"unknown setting {key} = {given} in {source}.{hint} Fix: {fix}.")
+        elif error["type"] == "missing":
+            sentences.append(f"missing setting {key} in {source}: {error['msg']}. Fix: set it.")
         else:
-            lines.append(f"invalid setting {key} in {sources.name(path)}: {error['msg']}")
-    return "; ".join(lines)
+            default = _default_of(model, loc)
+            fix = "correct the value" + (f", or remove it to use the default {default}" if default else "")
+            sentences.append(f"invalid setting {key} = {given} in {source}: {error['msg']}. Fix: {fix}.")
+    return " ".join(sentences)
+
+
+def _shown(value: Any, name: str) -> str:
+    """A value as a message shows it: JSON (close to TOML), secrets masked, at most 200 characters."""
+    if value not in (None, "") and SECRET_NAME.search(name.lower()):
+        return '"***"'
+    text = json.dumps(masked(value, name), default=str, ensure_ascii=False)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _field_names(model: type[BaseModel], loc: tuple[str, ...]) -> list[str]:
+    """The setting names a section at ``loc`` of ``model`` accepts ([] when not a known section)."""
+    for part in loc:
+        field = model.model_fields.get(part)
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)
+
+
+def _default_of(model: type[BaseModel], loc: tuple[str, ...]) -> str:
+    """The default of the setting at ``loc``, shown as a value ("" when it has none)."""
+    names = _field_names(model, loc[:-1])
+    if not loc or loc[-1] not in names:
+        return ""
+    for part in loc[:-1]:
+        model = model.model_fields[part].annotation  # type: ignore[assignment]
+    default = model.model_fields[loc[-1]].default
+    return "" if default is PydanticUndefined or default is None else _shown(default, loc[-1])
+
+
+def _renamed(variable: str, depth: int, name: str) -> str:
+    """``ANNEX__SECURTY__FORCE_HTTPS`` with its part at ``depth`` (1-based) replaced by ``name``."""
+    parts = variable[len(OVERRIDE_PREFIX) :].split("__")
+    parts[depth - 1] = name.upper()
+    return OVERRIDE_PREFIX + "__".join(parts)
 
 
 def _with_secret_key(settings: Settings, instance_path: Path) -> Settings:

@@ -29,14 +29,18 @@ from dataset.util import normalize_table_name
 from flask import Flask
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
+from core.config import ConfigError
+from core.config_loader import masked
 from core.state import app_state, get_db
 
 #: Milliseconds a SQLite writer waits for another writer before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: Connections kept open per process (gunicorn threads + a margin); more are opened on demand.
 POOL_SIZE = 10
+#: What valid ``database.url`` values look like, for the message about one that is not.
+URL_EXAMPLES = '"sqlite:///instance/annex.db" or "postgresql://user:password@db.example:5432/annex"'
 #: Applied to every new SQLite connection.
 SQLITE_PRAGMAS = (
     f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
@@ -260,6 +264,53 @@ def connect(url: str) -> Database:
     if db.is_sqlite:
         event.listen(db.engine, "connect", _sqlite_pragmas)
     return db
+
+
+def open_database(url: str, source: str, instance_path: Path) -> Database:
+    """The app's database from ``database.url`` set in ``source`` (empty: SQLite in
+    ``instance_path``), checked by opening one connection.
+
+    A URL that does not parse, names a database Annex cannot drive, or reaches no server stops
+    start-up with a ``ConfigError`` naming the setting, where it was set, the value with its
+    password masked, and a valid example.
+    """
+    if not url:
+        url, source = f"sqlite:///{instance_path / 'annex.db'}", "the default (empty database.url)"
+    where = f"database.url = {_shown_url(url)} (set in {source})"
+    try:
+        database = connect(url)
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError, OSError) as exc:
+        example = f'"sqlite:///{url}" for that file; other examples: ' if "://" not in url else "e.g. "
+        raise ConfigError(
+            f"{where} is not a database URL Annex can open ({_reason(exc, url)}). "
+            f"Fix: write a SQLAlchemy URL, {example}{URL_EXAMPLES}; empty means instance/annex.db."
+        ) from None
+    try:
+        with database.engine.connect():
+            pass
+    except (SQLAlchemyError, OSError) as exc:
+        database.close()
+        raise ConfigError(
+            f"{where}: cannot connect: {_reason(exc, url)}. Fix: start the database server, or "
+            f"correct the URL (host, port, user, password, database name), e.g. {URL_EXAMPLES}."
+        ) from None
+    return database
+
+
+def _shown_url(url: str) -> str:
+    return '"' + masked(url) + '"'
+
+
+def _reason(exc: BaseException, url: str) -> str:
+    """The first line of what the driver said, without the URL's password."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = str(cause).strip().splitlines() or [type(cause).__name__]
+    reason = lines[0].rstrip(".")
+    with contextlib.suppress(ArgumentError, ValueError):
+        password = make_url(normalize_url(url)).password
+        if password:
+            reason = reason.replace(str(password), "***")
+    return masked(reason)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

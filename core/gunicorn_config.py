@@ -14,6 +14,8 @@ deploy/entrypoint.sh starts gunicorn with it, and ./gunicorn.conf.py of the repo
   (``0.0.0.0:$PORT`` when ``PORT`` is set, as in the image; else ``127.0.0.1:8000``).
   ``annex check --deploy`` reads the same rule (``exposed_binds``), and counts the workers as
   deploy/entrypoint.sh starts them (``worker_count``).
+- A ``ConfigError`` or ``PluginError`` in a worker is logged without its traceback, as the
+  master's last line (``Annex did not start: …``), and gunicorn exits with status 4 at once.
 """
 
 from __future__ import annotations
@@ -21,13 +23,21 @@ from __future__ import annotations
 import ipaddress
 import os
 import shlex
+import sys
 from collections.abc import Mapping
+from typing import Any
+
+from core.config import ConfigError
+from core.plugins import PluginError
 
 __all__ = [
     "access_log_format",
     "bind",
     "forwarded_allow_ips",
     "forwarder_headers",
+    "on_exit",
+    "on_starting",
+    "post_fork",
     "secure_scheme_headers",
 ]
 
@@ -113,3 +123,71 @@ def _local(address: str) -> bool:
 
 
 bind = bind_addresses(os.environ)
+
+
+# -- A configuration that does not start: its message, last, and no traceback.
+#
+# The app loads in each worker; gunicorn would log a ConfigError there with its traceback, then
+# the master's own lines. Instead the worker hands the message to the master through a pipe and
+# exits with gunicorn's "app failed to load" status (gunicorn then stops instead of retrying),
+# and the master logs it as its very last line. Only the first worker to fail says so: a second
+# "app failed to load" reaped while the master stops would escape gunicorn's halt as a traceback
+# (before the last line); the others exit quietly, and the master stops them all.
+
+#: Exit status of a worker that tells gunicorn's master the app failed to load.
+APP_LOAD_ERROR = 4
+#: The pipes the master makes before it forks any worker: "read"/"write" carry the messages,
+#: "token" holds one byte, which the first worker to fail takes.
+_pipe: dict[str, int] = {}
+
+
+def on_starting(server: Any) -> None:
+    """Master, before any worker: the pipes of a worker whose app does not start."""
+    read, write = os.pipe()
+    token, give = os.pipe()
+    os.write(give, b"1")
+    os.close(give)
+    for end in (read, write, token):
+        os.set_blocking(end, False)  # a full or empty pipe must not hang anyone
+    _pipe.update(read=read, write=write, token=token)
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """Worker: a ``ConfigError`` or ``PluginError`` while the app loads ends the worker without
+    a traceback: the first with ``APP_LOAD_ERROR`` and the message on the pipe (logged here if
+    there is none), any other with status 0, silently."""
+    load = worker.load_wsgi
+
+    def load_wsgi() -> None:
+        try:
+            load()
+        except (ConfigError, PluginError) as exc:
+            try:
+                first = os.read(_pipe["token"], 1) == b"1"
+            except (KeyError, OSError):  # BlockingIOError: another worker took it
+                first = "token" not in _pipe
+            if not first:
+                sys.exit(0)
+            message = exc.format_message()
+            try:
+                os.write(_pipe["write"], message.encode()[:4000] + b"\0")
+            except (KeyError, OSError):
+                worker.log.error("Annex did not start: %s", message)
+            sys.exit(APP_LOAD_ERROR)
+
+    worker.load_wsgi = load_wsgi
+
+
+def on_exit(server: Any) -> None:
+    """Master, just before it exits: log why the app did not start (each reason once)."""
+    read = _pipe.pop("read", None)
+    if read is None:
+        return
+    data = b""
+    try:
+        while chunk := os.read(read, 65536):
+            data += chunk
+    except BlockingIOError:
+        pass
+    for message in dict.fromkeys(part.decode(errors="replace") for part in data.split(b"\0") if part):
+        server.log.error("Annex did not start: %s", message)

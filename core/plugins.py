@@ -7,6 +7,7 @@ start-up with a message naming the plugin and the way out.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import pkgutil
 from collections.abc import Iterable
@@ -15,6 +16,7 @@ from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any
 
+import click
 import pluggy
 
 from core import hookspecs
@@ -29,8 +31,11 @@ BUILTIN_PACKAGE = "plugins"
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
-class PluginError(Exception):
-    """A plugin cannot be loaded; the message names it and the cause."""
+class PluginError(click.ClickException):
+    """A plugin cannot be loaded; the message names it and the cause.
+
+    A ``click.ClickException``, like ``ConfigError``: a command line prints just the message.
+    """
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,10 @@ def load(name: str, available: dict[str, Discovered]) -> Any:
     """Import the plugin called ``name``."""
     if name not in available:
         listed = ", ".join(sorted(available)) or "none"
-        raise PluginError(f"plugin {name} is enabled but not installed; available: {listed}")
+        raise PluginError(
+            f"plugin {name} is enabled (plugins.enabled) but not installed.{did_you_mean(name, available)} "
+            f"Available: {listed}. Correct the name in plugins.enabled, or install the plugin's package."
+        )
     try:
         if available[name].source == "builtin":
             return importlib.import_module(f"{BUILTIN_PACKAGE}.{name}")
@@ -85,6 +93,13 @@ def load(name: str, available: dict[str, Discovered]) -> Any:
         return entry.load()
     except Exception as exc:
         raise PluginError(f"plugin {name} failed to import: {type(exc).__name__}: {exc}") from exc
+
+
+def did_you_mean(name: str, candidates: Iterable[str], spelled: str = "{}") -> str:
+    """``" Did you mean X?"`` for the one candidate close to a misspelt ``name``, else ``""``;
+    ``spelled`` formats the candidate (``"plugins.{}"``)."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" Did you mean {spelled.format(close[0])}?" if close else ""
 
 
 def plugin_name(plugin: Any) -> str:

@@ -44,6 +44,8 @@ class AppState:
     openapi: dict[str, Any] | None = None
     #: OpenAPI security schemes plugins add next to core's bearer (``core.openapi.add_security_scheme``).
     security_schemes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Development migrations left for the command a command line looks up (``core.cli.AppCommands``).
+    migrations_deferred: bool = False
 
     def attach(self, app: Flask) -> None:
         app.extensions[EXTENSION] = self

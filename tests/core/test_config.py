@@ -191,7 +191,8 @@ def test_config_command_prints_the_effective_configuration_with_secrets_masked(m
     )
     result = app.test_cli_runner().invoke(args=["config"])
     assert result.exit_code == 0, result.output
-    shown = json.loads(result.output)
+    assert result.stderr == "configuration: <config mapping>\n"  # which one was read; stdout stays JSON
+    shown = json.loads(result.stdout)
     assert shown["security"]["secret_key"] == "***"
     assert shown["plugins"]["hello"]["api_token"] == "***"
     assert shown["plugins"]["hello"]["greeting"] == "hello"
@@ -239,3 +240,34 @@ def test_plugins_verbose_lists_routes_settings_and_pending_migrations(make_app):
     assert "route: POST /api/hello/notes" in output
     assert '"greeting": "hello"' in output
     assert '"api_token": ""' in output
+
+
+def test_a_near_miss_key_is_named_with_its_value_source_and_fix(tmp_path):
+    config = write_config(tmp_path / "config.toml", "[security]\nmax_body_byte = 10\n")
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings(config, environ={}, instance_path=tmp_path)
+    assert str(excinfo.value) == (
+        f"unknown setting security.max_body_byte = 10 in {config}. Did you mean "
+        f"security.max_body_bytes? Fix: correct the name or remove it from {config}."
+    )
+
+
+def test_an_invalid_value_names_the_default_and_never_shows_a_secret(tmp_path):
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings(
+            {"security": {"max_body_bytes": "lots", "secret_key": 123456789}},
+            environ={},
+            instance_path=tmp_path,
+        )
+    message = str(excinfo.value)
+    assert 'invalid setting security.max_body_bytes = "lots" in <config mapping>' in message
+    assert "remove it to use the default 65536" in message
+    assert 'invalid setting security.secret_key = "***"' in message
+    assert "123456789" not in message
+
+
+def test_a_section_of_a_misspelt_plugin_suggests_the_plugin(make_app):
+    with pytest.raises(
+        ConfigError, match=r"plugins\.profle .*no such plugin\. Did you mean plugins\.profile\?"
+    ):
+        make_app({"plugins": {"profle": {}}})

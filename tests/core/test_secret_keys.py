@@ -112,7 +112,7 @@ def test_secret_typed_settings_are_masked_whatever_their_name(make_app):
     )
     result = app.test_cli_runner().invoke(args=["config"])
     assert result.exit_code == 0, result.output
-    shown = json.loads(result.output)["plugins"]["keyed"]
+    shown = json.loads(result.stdout)["plugins"]["keyed"]
     assert shown["signature"] == shown["upstream"] == shown["nested"]["webhook_key"] == "***"
     assert shown["retired"] == ["***"]
     assert shown["label"] == "keyed"

@@ -146,3 +146,39 @@ def test_gunicorn_started_in_the_repository_reads_annex_settings(tmp_path: Path)
     text = log.read_text()
     assert '"GET /api/health HTTP/1.1" 403' in text  # ./gunicorn.conf.py's access log format
     assert "mailed-secret" not in text
+
+
+def test_a_configuration_that_does_not_start_is_gunicorns_last_line_without_traceback(tmp_path: Path) -> None:
+    """gunicorn as tests/servers.py starts it (in the repository: ./gunicorn.conf.py), two workers,
+    with a misspelt environment section, then an unreachable PostgreSQL whose URL has a password."""
+    url = f"postgresql://annex:hunter2-secret@127.0.0.1:{free_port()}/annex"
+    config = tmp_path / "config.toml"
+    cases = [
+        (
+            {"ANNEX__SECURTY__FORCE_HTTPS": "true"},
+            'unknown setting securty = {"force_https": true} in environment variable '
+            "ANNEX__SECURTY__FORCE_HTTPS. Did you mean security? Fix: rename ANNEX__SECURTY__FORCE_HTTPS "
+            "to ANNEX__SECURITY__FORCE_HTTPS.",
+        ),
+        (
+            {"ANNEX_DATABASE_URL": url},
+            f'database.url = "{url.replace("hunter2-secret", "***")}" (set in environment variable '
+            'ANNEX_DATABASE_URL): cannot connect: connection to server at "127.0.0.1", port',
+        ),
+    ]
+    write_toml(config, {"site": {"static_dir": ""}, "plugins": {"enabled": ["auth"]}})
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANNEX", "GUNICORN"))}
+    env.update(ANNEX_CONFIG=str(config), PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", HOME=str(tmp_path))
+    for extra, message in cases:
+        command = [str(BIN / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4", "-b",
+                   f"127.0.0.1:{free_port()}", "core:create_app()"]  # fmt: skip
+        result = subprocess.run(
+            command, cwd=ROOT, env={**env, **extra}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, timeout=60,
+        )  # fmt: skip
+        log = result.stdout
+        assert result.returncode != 0, log
+        assert "Traceback" not in log
+        assert "hunter2-secret" not in log
+        last = log.strip().splitlines()[-1]
+        assert f"[ERROR] Annex did not start: {message}" in last, log
