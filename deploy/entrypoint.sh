@@ -4,22 +4,54 @@
 #
 # Several replicas may start at once: `flask --app core migrate` takes a database-wide lock
 # (a PostgreSQL advisory lock, SQLite's write lock), so each migration is applied exactly once
-# and the others wait, then find nothing pending. The database may still be starting: the
-# migration is retried ANNEX_MIGRATE_RETRIES times, 2 seconds apart. ANNEX_MIGRATE=0 skips it.
+# and the others wait, then find nothing pending. ANNEX_MIGRATE=0 skips it.
+#
+# The database may still be starting: while the server of ANNEX_DATABASE_URL (PostgreSQL,
+# MySQL/MariaDB) does not accept connections, or its name does not resolve yet, the entrypoint
+# waits, ANNEX_MIGRATE_RETRIES times 2 seconds, and exits with 75 (EX_TEMPFAIL) if it never
+# does. Then the migration runs once: any other error (a configuration error, a wrong password)
+# is printed once, and the entrypoint exits with the command's status.
 set -eu
 
+wait_for_database() {
+    python - <<'PYTHON'
+import os, socket, sys, time
+from urllib.parse import urlsplit
+
+url = os.environ.get("ANNEX_DATABASE_URL", "")
+scheme = url.partition("://")[0].partition("+")[0]
+ports = {"postgresql": 5432, "postgres": 5432, "mysql": 3306, "mariadb": 3306}
+if scheme not in ports:
+    sys.exit(0)  # SQLite, or a URL of config.toml: nothing to wait for (migrate reports errors)
+try:
+    parts = urlsplit(url)
+    host, port = parts.hostname, parts.port or ports[scheme]
+except ValueError:
+    sys.exit(0)  # not a URL: migrate says what is wrong with it
+if not host:
+    sys.exit(0)  # a unix socket
+retries = os.environ.get("ANNEX_MIGRATE_RETRIES", "").strip()
+tries = max(1, int(retries)) if retries.isdigit() else 15
+for attempt in range(1, tries + 1):
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+        sys.exit(0)
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+    if attempt < tries:
+        print(f"entrypoint: the database at {host}:{port} is not reachable yet ({reason}), "
+              "retrying in 2 s", file=sys.stderr)
+        time.sleep(2)
+print(f"entrypoint: the database at {host}:{port} was not reachable in {tries} attempts "
+      f"({reason}), giving up", file=sys.stderr)
+sys.exit(75)
+PYTHON
+}
+
 if [ "${ANNEX_MIGRATE:-1}" = "1" ]; then
-    tries=0
+    wait_for_database
     # Its report goes to stderr: the stdout of a one-off command (`annex users list`) is its own.
-    until flask --app core migrate >&2; do
-        tries=$((tries + 1))
-        if [ "$tries" -ge "${ANNEX_MIGRATE_RETRIES:-15}" ]; then
-            echo "entrypoint: migrations failed $tries times, giving up" >&2
-            exit 1
-        fi
-        echo "entrypoint: migrations failed (database not ready?), retrying in 2 s" >&2
-        sleep 2
-    done
+    flask --app core migrate >&2
 fi
 
 if [ "$#" -eq 0 ] || [ "$1" = "serve" ]; then

@@ -76,7 +76,8 @@ def test_image_runs_the_app_as_an_unprivileged_user_with_a_health_check() -> Non
     assert "deploy/requirements.txt" in copies
     assert "deploy/entrypoint.sh" in copies
     assert [rest for keyword, rest in final if keyword == "ENTRYPOINT"] == ['["annex-entrypoint"]']
-    assert any(keyword == "HEALTHCHECK" and "/api/health" in rest for keyword, rest in final)
+    # deploy/healthcheck.py asks /api/health (tests/deploy/test_healthcheck.py).
+    assert any(keyword == "HEALTHCHECK" and "annex-healthcheck" in rest for keyword, rest in final)
     # No writable home for the app's user (the image runs with --read-only), and nothing that
     # would write there: gunicorn's control socket is off.
     useradd = next(rest for keyword, rest in final if keyword == "RUN" and "useradd" in rest)
@@ -275,11 +276,15 @@ def test_replicas_starting_at_once_migrate_once_and_serve(
 
 
 def _healthcheck() -> list[str]:
-    for keyword, rest in instructions(CONTAINERFILE.read_text()):
+    """The HEALTHCHECK's command, run here: deploy/healthcheck.py, which the image installs."""
+    steps = instructions(CONTAINERFILE.read_text())
+    for keyword, rest in steps:
         if keyword == "HEALTHCHECK":
             command = json.loads(rest[rest.index("CMD") + 3 :].strip())
-            assert command[0] == "python"
-            return [sys.executable, *command[1:]]
+            assert command == ["python", "/usr/local/bin/annex-healthcheck"], command
+            copy = "--chmod=0755 deploy/healthcheck.py /usr/local/bin/annex-healthcheck"
+            assert ("COPY", copy) in steps
+            return [sys.executable, str(ROOT / "deploy" / "healthcheck.py")]
     raise AssertionError("no HEALTHCHECK in the Containerfile")
 
 
@@ -287,10 +292,58 @@ def test_the_image_health_check_passes_on_a_running_app_and_fails_without_one(
     replicas: tuple[list[App], dict[str, str]],
 ) -> None:
     command = _healthcheck()
-    env = {**os.environ, "PORT": str(replicas[0][0].port)}
-    assert subprocess.run(command, env=env, capture_output=True, timeout=30).returncode == 0
-    env["PORT"] = str(free_port())
-    assert subprocess.run(command, env=env, capture_output=True, timeout=30).returncode != 0
+    port = replicas[0][0].port
+    base = {key: value for key, value in os.environ.items() if not key.startswith("GUNICORN")}
+    # It asks where gunicorn listens: PORT when nothing else is set, GUNICORN_BIND over PORT.
+    for env in ({"PORT": str(port)}, {"PORT": str(free_port()), "GUNICORN_BIND": f"127.0.0.1:{port}"}):
+        result = subprocess.run(command, env={**base, **env}, capture_output=True, text=True, timeout=30)
+        assert result.returncode == 0, (env, result.stdout, result.stderr)
+    for env in ({"PORT": str(free_port())}, {"PORT": str(port), "GUNICORN_BIND": f"127.0.0.1:{free_port()}"}):
+        result = subprocess.run(command, env={**base, **env}, capture_output=True, text=True, timeout=30)
+        assert result.returncode != 0, (env, result.stdout)
+        assert "/api/health" in result.stderr
+
+
+def test_entrypoint_waits_for_an_unreachable_database_then_gives_up_with_75(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    env = production_env(
+        tmp_path,
+        "https://annex.example.com",
+        tmp_path / "unused.db",
+        ANNEX_DATABASE_URL=f"postgresql://annex:secret@127.0.0.1:{port}/annex",
+        ANNEX_MIGRATE_RETRIES="3",
+    )
+    result = subprocess.run(
+        ["/bin/sh", str(ROOT / "deploy" / "entrypoint.sh")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 75, result.stderr  # EX_TEMPFAIL: try again later
+    assert result.stderr.count(f"127.0.0.1:{port} is not reachable yet") == 2, result.stderr
+    assert "giving up" in result.stderr
+    assert "secret" not in result.stderr  # the password of the URL is not printed
+    assert "migration" not in result.stderr, "migrate ran before the database could be reached"
+
+
+def test_entrypoint_prints_a_configuration_error_once_and_does_not_retry(tmp_path: Path) -> None:
+    env = production_env(
+        tmp_path, "https://annex.example.com", tmp_path / "annex.db", ANNEX_SECRET_KEY="short"
+    )
+    env.pop("ANNEX_MIGRATE_RETRIES")  # the image's default: 15 attempts for a database
+    result = subprocess.run(
+        ["/bin/sh", str(ROOT / "deploy" / "entrypoint.sh")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert result.stderr.count("security.secret_key") == 1, result.stderr
+    assert "retrying" not in result.stderr
 
 
 def test_entrypoint_runs_another_command_after_migrating(tmp_path: Path) -> None:
