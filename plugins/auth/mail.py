@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -52,7 +53,9 @@ def deliver(message: EmailMessage) -> bool:
     elif settings.mail_backend == "smtp":
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout) as smtp:
             if settings.smtp_starttls:
-                smtp.starttls()
+                # Without a context smtplib encrypts but accepts any certificate: a server in
+                # the middle would be handed the login. The system's CAs (or SSL_CERT_FILE).
+                smtp.starttls(context=ssl.create_default_context())
             if settings.smtp_user:
                 smtp.login(settings.smtp_user, settings.smtp_password)
             smtp.send_message(message)
