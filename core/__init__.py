@@ -33,6 +33,17 @@ from core.ratelimit import rate_limited as rate_limited
 from core.secretkeys import Secret as Secret
 from core.secretkeys import SecretKey as SecretKey
 from core.security import UNSAFE_METHODS as UNSAFE_METHODS
+from core.signin import account_event as account_event
+from core.signin import create_account as create_account
+from core.signin import end_sessions as end_sessions
+from core.signin import ensure_not_last_method as ensure_not_last_method
+from core.signin import find_account as find_account
+from core.signin import mfa_user as mfa_user
+from core.signin import require_recent_auth as require_recent_auth
+from core.signin import second_factors as second_factors
+from core.signin import sign_in as sign_in
+from core.signin import sign_in_methods as sign_in_methods
+from core.signin import verify_factor as verify_factor
 from core.sql import SQL as SQL
 from core.state import get_db as get_db
 from core.state import get_settings as get_settings

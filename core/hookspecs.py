@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     import click
-    from flask import Blueprint, Flask, Request
+    from flask import Blueprint, Flask, Request, Response
     from pydantic import BaseModel
 
     from core.deploycheck import Finding
@@ -238,6 +238,248 @@ def extra_token_claims(identity: Identity) -> dict[str, Any] | None:
         @hookimpl
         def extra_token_claims(identity):
             return {"plan": "gold"}
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# signing in: the accounts owner answers, method and factor plugins ask (core/signin.py)
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def start_session(user_id: int, methods: list[str], multi_factor: bool) -> Response | None:
+    """Finish a sign-in that a method plugin proved (``core.sign_in``): a session, or the MFA challenge.
+
+    Stops at first non-None result. Implemented by the plugin that owns accounts and sessions;
+    it answers as its own password login does (token body and cookies), or ``401 mfa_required``
+    when the user has a second factor and ``multi_factor`` is false, and refuses a disabled
+    account.
+
+    :param user_id: the account the first step proved.
+    :param methods: the RFC 8176 ``amr`` values of that step (``["hwk"]``, ``["fed"]``…).
+    :param multi_factor: the step was already multi-factor (no second factor is asked for).
+    :return: the response to send, or None when this plugin does not own sessions.
+
+    Example::
+
+        from core import hookimpl
+        from myaccounts import sessions
+
+        @hookimpl
+        def start_session(user_id, methods, multi_factor):
+            return sessions.respond_with_tokens(user_id, methods)
+    """
+
+
+@hookspec(firstresult=True)
+def find_account(email: str) -> dict[str, Any] | None:
+    """The account with this email address, for a method plugin (``core.find_account``).
+
+    Stops at first non-None result. Implemented by the plugin that owns accounts; compare the
+    address case-insensitively.
+
+    :param email: an email address.
+    :return: the account's public fields (``id``, ``username``, ``email``, ``email_verified``,
+        ``roles``), or None when there is none.
+
+    Example::
+
+        from core import hookimpl, one
+
+        @hookimpl
+        def find_account(email):
+            return one("SELECT id, username, email FROM my_users WHERE lower(email) = lower(:e)", e=email)
+    """
+
+
+@hookspec(firstresult=True)
+def create_account(
+    email: str, method: str, username: str | None, email_verified: bool, invite: str | None
+) -> dict[str, Any] | None:
+    """Create an account without a password (``core.create_account``).
+
+    Stops at first non-None result. The plugin that owns accounts applies the site's
+    registration rule to every way an account is made, raising ``ApiError`` (``403
+    registration_closed``, ``409`` for a taken email); it picks a free username when none is
+    given, and runs ``user_created``.
+
+    :param email: the new account's address.
+    :param method: the ``amr`` value of the method that signs the person up (``"fed"``…).
+    :param username: a wished-for username, or None.
+    :param email_verified: the method proved the address (a provider's verified email).
+    :param invite: an invitation token, where registration is by invitation.
+    :return: the account as ``find_account`` returns it, or None when this plugin owns no accounts.
+
+    Example::
+
+        from core import hookimpl
+        from myaccounts import accounts
+
+        @hookimpl
+        def create_account(email, method, username, email_verified, invite):
+            return accounts.insert(email=email, username=username or email.split("@")[0])
+    """
+
+
+@hookspec
+def second_factors(user_id: int) -> list[str] | None:
+    """The second factors this plugin holds for ``user_id`` (``core.second_factors``).
+
+    Every implementation is asked; the owner of sessions asks before it opens a session, and
+    challenges for a second factor when any is enrolled.
+
+    :param user_id: the account.
+    :return: factor names this plugin verifies (``["totp", "recovery_code"]``), or None.
+
+    Example::
+
+        from core import hookimpl, scalar
+
+        @hookimpl
+        def second_factors(user_id):
+            enrolled = scalar("SELECT 1 FROM sms_numbers WHERE user_id = :u", u=user_id)
+            return ["sms"] if enrolled else None
+    """
+
+
+@hookspec(firstresult=True)
+def verify_factor(user_id: int, factor: str, proof: dict[str, Any]) -> str | bool | None:
+    """Check a second factor or a re-authentication proof (``core.verify_factor``).
+
+    Stops at first non-None result: answer only for the factors you hold. Make single-use
+    proofs single-use here (a code that succeeded once is refused when presented again).
+
+    :param user_id: the account.
+    :param factor: the factor's name (``"totp"``, ``"recovery_code"``, ``"passkey"``…).
+    :param proof: what the client sent (``{"code": "123456"}``, ``{"credential": {…}}``).
+    :return: the RFC 8176 ``amr`` value the proof establishes (``"otp"``) when it is right,
+        False when it is wrong, None when ``factor`` is not this plugin's.
+
+    Example::
+
+        from core import hookimpl
+        from mysms import codes
+
+        @hookimpl
+        def verify_factor(user_id, factor, proof):
+            if factor != "sms":
+                return None
+            return "sms" if codes.check(user_id, proof.get("code", "")) else False
+    """
+
+
+@hookspec(firstresult=True)
+def mfa_challenge_user(mfa_token: str) -> int | None:
+    """The user an open MFA challenge is for (``core.mfa_user``), so that a factor plugin can
+    build its options for that user (a passkey's ``allowCredentials``).
+
+    Stops at first non-None result. Implemented by the owner of sessions; it does not use up
+    the token.
+
+    :param mfa_token: the ``mfa.token`` of a ``401 mfa_required`` answer.
+    :return: the user's id, or None for an unknown, used or expired token.
+
+    Example::
+
+        from core import hookimpl
+        from myaccounts import challenges
+
+        @hookimpl
+        def mfa_challenge_user(mfa_token):
+            return challenges.user_of(mfa_token)
+    """
+
+
+@hookspec(firstresult=True)
+def check_recent_auth(identity: Identity, proof: dict[str, Any]) -> bool | None:
+    """Let a sensitive action go ahead only after a recent proof (``core.require_recent_auth``).
+
+    Stops at first non-None result. Implemented by the owner of sessions: the identity's
+    last proof (``auth_time``) is recent enough, or ``proof`` (``{"password"}``, ``{"code"}``,
+    ``{"credential"}``) proves a factor now; else it raises ``ApiError(403, "reauth_required")``.
+
+    :param identity: the signed-in user.
+    :param proof: the proof fields the request carried (may be empty).
+    :return: True when the action may go ahead, None when this plugin owns no sessions.
+
+    Example::
+
+        import time
+
+        from core import ApiError, hookimpl
+
+        @hookimpl
+        def check_recent_auth(identity, proof):
+            if identity.auth_time and time.time() - identity.auth_time < 300:
+                return True
+            raise ApiError(403, "reauth_required", "sign in again first")
+    """
+
+
+@hookspec
+def sign_in_methods(user_id: int) -> list[str] | None:
+    """The ways ``user_id`` can sign in through this plugin (``core.sign_in_methods``), so that
+    the last one is never removed (``core.ensure_not_last_method``).
+
+    Every implementation is asked.
+
+    :param user_id: the account.
+    :return: one entry per credential (``["passkey", "passkey"]`` for two passkeys,
+        ``["password"]``), or None.
+
+    Example::
+
+        from core import hookimpl, rows
+
+        @hookimpl
+        def sign_in_methods(user_id):
+            return ["sms"] * len(rows("SELECT 1 FROM sms_numbers WHERE user_id = :u", u=user_id))
+    """
+
+
+@hookspec
+def account_event(user_id: int, event: str, details: dict[str, Any]) -> None:
+    """Something happened to an account (``core.account_event``): a factor enrolled, a passkey
+    removed, a clone suspected.
+
+    Every implementation is called; the owner of accounts records it in the account's activity
+    (and may mail a notice). Called inside the caller's transaction, if any.
+
+    :param user_id: the account.
+    :param event: a name such as ``"mfa_enabled"`` or ``"passkey_added"``.
+    :param details: JSON values describing it (never a secret).
+    :return: nothing.
+
+    Example::
+
+        import logging
+
+        from core import hookimpl
+
+        @hookimpl
+        def account_event(user_id, event, details):
+            logging.getLogger("audit").info("user %s: %s %s", user_id, event, details)
+    """
+
+
+@hookspec(firstresult=True)
+def end_sessions(user_id: int, keep: Any) -> int | None:
+    """End a user's sessions (``core.end_sessions``), after a second factor was enrolled, say.
+
+    Stops at first non-None result. Implemented by the owner of sessions.
+
+    :param user_id: the account.
+    :param keep: a session id to keep (the current one), or None to end all.
+    :return: how many sessions ended, or None when this plugin owns no sessions.
+
+    Example::
+
+        from core import hookimpl
+        from myaccounts import sessions
+
+        @hookimpl
+        def end_sessions(user_id, keep):
+            return sessions.revoke_all(user_id, except_id=keep)
     """
 
 

@@ -39,6 +39,10 @@ class Identity:
     transport: str | None = None
     #: Public account fields for display.
     account: Mapping[str, Any] = field(default_factory=dict)
+    #: How the session's user proved who they are: RFC 8176 ``amr`` values (``pwd``, ``otp``…).
+    methods: tuple[str, ...] = ()
+    #: When the user last proved a factor in this session (seconds since the epoch), if known.
+    auth_time: int | None = None
 
     def has_roles(self, *roles: str) -> bool:
         return set(roles) <= self.roles

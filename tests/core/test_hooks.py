@@ -82,8 +82,45 @@ def test_request_and_life_cycle_hooks_reach_an_outside_plugin(hooked_app):
     assert pm.hook.testkit_settings(folder=Path("/tmp/kit")) == [{"spool": "/tmp/kit"}]
     user = pm.hook.testkit_user(client=None, username="seven", email="s@example.com", password="pw")
     assert user == {"id": 7, "access_token": "token-of-seven"}
+    with hooked_app.test_request_context("/"):
+        assert pm.hook.start_session(user_id=7, methods=["hwk"], multi_factor=True).json["user"] == 7
+    assert pm.hook.find_account(email="seven@example.com")["id"] == 7
+    made = pm.hook.create_account(
+        email="e@x.org", method="test", username=None, email_verified=False, invite=None
+    )
+    assert made["id"] == 8
+    assert pm.hook.second_factors(user_id=7) == [["sms"]]
+    assert pm.hook.verify_factor(user_id=7, factor="sms", proof={"code": "777777"}) == "sms"
+    assert pm.hook.mfa_challenge_user(mfa_token="challenge-of-seven") == 7
+    assert pm.hook.check_recent_auth(identity=identity, proof={}) is True
+    assert pm.hook.sign_in_methods(user_id=7) == [["sms"]]
+    pm.hook.account_event(user_id=7, event="passkey_added", details={})
+    assert pm.hook.end_sessions(user_id=7, keep=None) == 2
     for name in HOOKS:
-        assert name in allhooks.calls, f"hook {name} was never called"
+        assert any(call.split(":")[0] == name for call in allhooks.calls), f"hook {name} was never called"
+
+
+def test_sign_in_hooks_reach_an_outside_plugin_through_core(hooked_app):
+    import core
+
+    with hooked_app.test_request_context("/", headers={"X-All-Hooks": "1"}):
+        assert core.sign_in(7, ["hwk"]).json == {"user": 7, "amr": ["hwk"]}
+        assert core.find_account("seven@example.com")["id"] == 7
+        assert core.find_account("nobody@example.com") is None
+        assert core.create_account("e@example.com", method="test")["id"] == 8
+        assert core.second_factors(7) == ["sms"] and core.second_factors(8) == []
+        assert core.verify_factor(7, "sms", {"code": "777777"}) == "sms"
+        assert core.verify_factor(7, "sms", {"code": "000000"}) is None
+        assert core.verify_factor(7, "voice", {"code": "777777"}) is None
+        assert core.mfa_user("challenge-of-seven") == 7 and core.mfa_user("other") is None
+        assert core.require_recent_auth().id == 7
+        assert core.sign_in_methods(7) == ["sms"]
+        with pytest.raises(core.ApiError) as refused:
+            core.ensure_not_last_method(7, "sms")
+        assert (refused.value.status, refused.value.code) == (409, "last_sign_in_method")
+        core.account_event(7, "mfa_enabled", factor="sms")
+        assert "account_event:mfa_enabled" in allhooks.calls
+        assert core.end_sessions(7) == 2
 
 
 class Grants:

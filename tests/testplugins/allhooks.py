@@ -124,3 +124,64 @@ def testkit_settings(folder):
 def testkit_user(client, username, email, password):
     calls.append("testkit_user")
     return {"id": 7, "access_token": f"token-of-{username}"}
+
+
+@hookimpl
+def start_session(user_id, methods, multi_factor):
+    calls.append("start_session")
+    return jsonify({"user": user_id, "amr": methods}) if user_id == 7 else None
+
+
+@hookimpl
+def find_account(email):
+    calls.append("find_account")
+    return {"id": 7, "username": "seven", "email": email} if email == "seven@example.com" else None
+
+
+@hookimpl
+def create_account(email, method, username, email_verified, invite):
+    calls.append("create_account")
+    return {"id": 8, "username": username or "eight", "email": email} if method == "test" else None
+
+
+@hookimpl
+def second_factors(user_id):
+    calls.append("second_factors")
+    return ["sms"] if user_id == 7 else None
+
+
+@hookimpl
+def verify_factor(user_id, factor, proof):
+    calls.append("verify_factor")
+    if factor != "sms":
+        return None
+    return "sms" if proof.get("code") == "777777" else False
+
+
+@hookimpl
+def mfa_challenge_user(mfa_token):
+    calls.append("mfa_challenge_user")
+    return 7 if mfa_token == "challenge-of-seven" else None
+
+
+@hookimpl
+def check_recent_auth(identity, proof):
+    calls.append("check_recent_auth")
+    return True if identity.id == 7 else None
+
+
+@hookimpl
+def sign_in_methods(user_id):
+    calls.append("sign_in_methods")
+    return ["sms"] if user_id == 7 else None
+
+
+@hookimpl
+def account_event(user_id, event, details):
+    calls.append(f"account_event:{event}")
+
+
+@hookimpl
+def end_sessions(user_id, keep):
+    calls.append("end_sessions")
+    return 2 if user_id == 7 else None
