@@ -266,6 +266,11 @@ def connect(url: str) -> Database:
     return db
 
 
+class DatabaseUnreachable(ConfigError):
+    """``database.url`` is valid but no server answers it: a configuration error at the first
+    start, a passing outage once the server has served (gunicorn retries such a worker)."""
+
+
 def open_database(url: str, source: str, instance_path: Path) -> Database:
     """The app's database from ``database.url`` set in ``source`` (empty: SQLite in
     ``instance_path``), checked by opening one connection.
@@ -290,7 +295,7 @@ def open_database(url: str, source: str, instance_path: Path) -> Database:
             pass
     except (SQLAlchemyError, OSError) as exc:
         database.close()
-        raise ConfigError(
+        raise DatabaseUnreachable(
             f"{where}: cannot connect: {_reason(exc, url)}. Fix: start the database server, or "
             f"correct the URL (host, port, user, password, database name), e.g. {URL_EXAMPLES}."
         ) from None

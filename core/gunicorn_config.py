@@ -16,18 +16,25 @@ deploy/entrypoint.sh starts gunicorn with it, and ./gunicorn.conf.py of the repo
   deploy/entrypoint.sh starts them (``worker_count``).
 - A ``ConfigError`` or ``PluginError`` in a worker is logged without its traceback, as the
   master's last line (``Annex did not start: …``), and gunicorn exits with status 4 at once.
+  Once a worker has served, a database that stops answering is an outage, not a configuration
+  error: a worker started during it (one replacing a killed worker) logs one line, waits
+  ``OUTAGE_RETRY_SECONDS`` and exits for gunicorn to start another, while the others answer
+  ``503``; the server never stops for it.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import mmap
 import os
 import shlex
 import sys
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from core.config import ConfigError
+from core.db import DatabaseUnreachable
 from core.plugins import PluginError
 
 __all__ = [
@@ -38,6 +45,7 @@ __all__ = [
     "on_exit",
     "on_starting",
     "post_fork",
+    "post_worker_init",
     "secure_scheme_headers",
 ]
 
@@ -136,9 +144,13 @@ bind = bind_addresses(os.environ)
 
 #: Exit status of a worker that tells gunicorn's master the app failed to load.
 APP_LOAD_ERROR = 4
+#: Seconds a worker that met a database outage waits before it exits to be replaced.
+OUTAGE_RETRY_SECONDS = 2.0
 #: The pipes the master makes before it forks any worker: "read"/"write" carry the messages,
 #: "token" holds one byte, which the first worker to fail takes.
 _pipe: dict[str, int] = {}
+#: One byte of memory shared by the master and every worker: 1 once any worker has loaded the app.
+_served: list[mmap.mmap] = []
 
 
 def on_starting(server: Any) -> None:
@@ -150,32 +162,55 @@ def on_starting(server: Any) -> None:
     for end in (read, write, token):
         os.set_blocking(end, False)  # a full or empty pipe must not hang anyone
     _pipe.update(read=read, write=write, token=token)
+    _served[:] = [mmap.mmap(-1, 1)]  # anonymous and shared: forked workers write to the same page
+
+
+def post_worker_init(worker: Any) -> None:
+    """Worker, its app loaded: from now on an unreachable database is an outage."""
+    if _served:
+        _served[0][0] = 1
+
+
+def _has_served() -> bool:
+    return bool(_served) and _served[0][0] == 1
 
 
 def post_fork(server: Any, worker: Any) -> None:
     """Worker: a ``ConfigError`` or ``PluginError`` while the app loads ends the worker without
     a traceback: the first with ``APP_LOAD_ERROR`` and the message on the pipe (logged here if
-    there is none), any other with status 0, silently."""
+    there is none), any other with status 0, silently; an unreachable database after a worker
+    has served ends it with status 1 after a pause, and gunicorn starts another."""
     load = worker.load_wsgi
 
     def load_wsgi() -> None:
         try:
             load()
+        except DatabaseUnreachable as exc:
+            if not _has_served():
+                _halt(worker, exc)
+            worker.log.error("Database unreachable; worker exits and is replaced: %s", exc.format_message())
+            time.sleep(OUTAGE_RETRY_SECONDS)
+            sys.exit(1)
         except (ConfigError, PluginError) as exc:
-            try:
-                first = os.read(_pipe["token"], 1) == b"1"
-            except (KeyError, OSError):  # BlockingIOError: another worker took it
-                first = "token" not in _pipe
-            if not first:
-                sys.exit(0)
-            message = exc.format_message()
-            try:
-                os.write(_pipe["write"], message.encode()[:4000] + b"\0")
-            except (KeyError, OSError):
-                worker.log.error("Annex did not start: %s", message)
-            sys.exit(APP_LOAD_ERROR)
+            _halt(worker, exc)
 
     worker.load_wsgi = load_wsgi
+
+
+def _halt(worker: Any, exc: ConfigError | PluginError) -> None:
+    """End a worker whose app cannot start, so that gunicorn stops (the scheme described above)."""
+    try:
+        first = os.read(_pipe["token"], 1) == b"1"
+    except (KeyError, OSError):  # BlockingIOError: another worker took it
+        first = "token" not in _pipe
+    if not first:
+        sys.exit(0)
+    message = exc.format_message()
+    try:
+        os.write(_pipe["write"], message.encode()[:4000] + b"\0")
+    except (KeyError, OSError):
+        worker.log.error("Annex did not start: %s", message)
+    sys.exit(APP_LOAD_ERROR)
 
 
 def on_exit(server: Any) -> None:

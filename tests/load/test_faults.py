@@ -15,9 +15,11 @@ import uuid
 import pytest
 import redis
 
+from core.gunicorn_config import OUTAGE_RETRY_SECONDS
 from tests.conftest import PG_URL, require
 from tests.load.harness import (
     PASSWORD,
+    children,
     migrate,
     pg_cluster,
     pg_ctl,
@@ -133,6 +135,39 @@ def test_postgresql_restart_under_load_is_503_then_recovers(tmp_path, new_pg_dat
         problems.append(f"only {len(recovered)} successful requests after PostgreSQL came back")
     problems += verify(run, state)
     assert not problems, "\n\n".join(problems[:20])
+
+
+@pytest.mark.postgres
+def test_a_worker_replaced_while_postgresql_is_down_does_not_stop_the_server(tmp_path, new_pg_database):
+    require(bool(PG_URL), "ANNEX_TEST_DATABASE_URL is not set: this test stops PostgreSQL")
+    require(pg_cluster() is not None, "pg_ctlcluster is not available to stop PostgreSQL")
+    host, port = pg_host_port(PG_URL)
+    require(host in ("127.0.0.1", "localhost", "::1"), f"PostgreSQL at {host} is not local")
+    database_url = new_pg_database()
+    with production_server(tmp_path, database_url) as server:
+        workers = wait_for_workers(server, 2)
+        try:
+            stop = pg_ctl("stop")
+            assert stop.returncode == 0, stop.stdout + stop.stderr
+            os.kill(min(workers), signal.SIGKILL)
+            time.sleep(5.0)  # the replacement cannot load the app: it exits and is replaced again
+            master_alive = server.process.poll() is None
+            during = [server.request("GET", "/api/health")[0] for _ in range(4)]
+        finally:
+            pg_start_and_wait(host, port)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(children(server.process.pid)) < 2:
+            time.sleep(0.2)
+        time.sleep(OUTAGE_RETRY_SECONDS + 1)
+        workers_after = wait_for_workers(server, 2)
+        after = [server.request("GET", "/api/health")[0] for _ in range(6)]
+        log = server.log.read_text()
+
+    assert master_alive, log[-3000:]
+    assert set(during) == {503}, (during, log[-3000:])  # the surviving worker says why
+    assert "Database unreachable; worker exits and is replaced" in log
+    assert "Annex did not start" not in log
+    assert len(workers_after - workers) >= 1 and after == [200] * 6, log[-3000:]
 
 
 # ------------------------------------------------------------------------------------------------
