@@ -24,6 +24,24 @@
  * (`detail.user`) after a login or registration and `annex:logout` (`detail.reason`) when the
  * session ends, here or in another tab.
  *
+ * Second factors and step-up (docs/api-v2.md, "The sign-in model"): a sign-in of a user with a
+ * second factor rejects with `mfa_required`, whose `error.mfa` holds the challenge; finish it
+ * with {@link mfa}. A sensitive action may reject with `reauth_required`: call {@link reauth},
+ * then retry it.
+ *
+ * ```js
+ * try {
+ *   await login(username, password);
+ * } catch (error) {
+ *   if (error.code !== 'mfa_required') throw error;
+ *   // ask for a code, or offer a passkey when error.mfa.factors includes 'passkey'
+ *   await mfa({ token: error.mfa.token, factor: 'totp', code });
+ * }
+ * ```
+ *
+ * Passkeys ({@link passkeys}) wrap `navigator.credentials` with the WebAuthn JSON forms the
+ * server speaks (binary values as base64url without padding).
+ *
  * @module annex
  */
 /**
@@ -33,7 +51,13 @@
  * error code (`validation_error`, `invalid_credentials`, `token_expired`, …; `network_error`
  * without an answer, `http_error` for an answer that is not the API's JSON error), `message` a
  * human-readable text and `fields` the per-field messages of a `validation_error`
- * (`{}` otherwise).
+ * (`{}` otherwise). A `401 mfa_required` carries the challenge in `mfa` (null otherwise); a
+ * `403 reauth_required` names in `methods` the proofs {@link reauth} accepts (`[]` otherwise).
+ *
+ * Passkey ceremonies that end in the browser reject with status 0 and `passkey_cancelled` (the
+ * person dismissed the prompt, or it timed out), `passkey_exists` (this authenticator already
+ * holds a passkey of the account), `passkey_unsupported` (no WebAuthn here, or not on this
+ * origin) or `passkey_failed`; the browser's DOMException is the `cause`.
  */
 export declare class AnnexError extends Error {
     /** @type {number} */
@@ -42,6 +66,10 @@ export declare class AnnexError extends Error {
     code: string;
     /** @type {Record<string, string>} */
     fields: Record<string, string>;
+    /** @type {MfaChallenge | null} */
+    mfa: MfaChallenge | null;
+    /** @type {string[]} */
+    methods: string[];
     /**
      * @param {number} status HTTP status, 0 for a network failure.
      * @param {string} code Error code from the contract.
@@ -53,6 +81,31 @@ export declare class AnnexError extends Error {
         cause?: unknown;
     });
 }
+export type MfaChallenge = {
+    /**
+     * Opaque and single-use: pass it to {@link mfa}. Valid `expiresIn`
+     * seconds; five wrong codes end it (`invalid_token`).
+     */
+    token: string;
+    /**
+     * What the user can answer with: `totp` (an authenticator code),
+     * `recovery_code`, `passkey`.
+     */
+    factors: string[];
+    /**
+     * Seconds.
+     */
+    expiresIn: number;
+};
+/**
+ * @typedef {object} MfaChallenge The second step a sign-in asks for (`error.mfa` of an
+ *   `mfa_required` rejection).
+ * @property {string} token Opaque and single-use: pass it to {@link mfa}. Valid `expiresIn`
+ *   seconds; five wrong codes end it (`invalid_token`).
+ * @property {string[]} factors What the user can answer with: `totp` (an authenticator code),
+ *   `recovery_code`, `passkey`.
+ * @property {number} expiresIn Seconds.
+ */
 /**
  * Whether `next` may be followed after a login: a path on this site ("/" but not "//", no
  * backslash, no control character). Anything else is replaced by `fallback`.
@@ -62,6 +115,47 @@ export declare class AnnexError extends Error {
  * @returns {string}
  */
 export declare function safeNext(next: string | null | undefined, fallback?: string): string;
+/**
+ * Bytes from base64url (padding and the `+/` alphabet are accepted too).
+ *
+ * @param {string} text
+ * @returns {ArrayBuffer}
+ */
+export declare function base64urlToBuffer(text: string): ArrayBuffer;
+/**
+ * Base64url without padding, the WebAuthn JSON encoding of binary values.
+ *
+ * @param {ArrayBuffer | ArrayBufferView} buffer
+ * @returns {string}
+ */
+export declare function bufferToBase64url(buffer: ArrayBuffer | ArrayBufferView): string;
+/**
+ * `PublicKeyCredentialCreationOptionsJSON` (what `/api/passkeys/register/options` answers) as
+ * the options of `navigator.credentials.create({publicKey})`. The browser's own
+ * `PublicKeyCredential.parseCreationOptionsFromJSON` when it has one.
+ *
+ * @param {Record<string, any>} options
+ * @returns {PublicKeyCredentialCreationOptions}
+ */
+export declare function creationOptionsFromJSON(options: Record<string, any>): PublicKeyCredentialCreationOptions;
+/**
+ * `PublicKeyCredentialRequestOptionsJSON` (what `/api/passkeys/login/options` answers) as the
+ * options of `navigator.credentials.get({publicKey})`. The browser's own
+ * `PublicKeyCredential.parseRequestOptionsFromJSON` when it has one.
+ *
+ * @param {Record<string, any>} options
+ * @returns {PublicKeyCredentialRequestOptions}
+ */
+export declare function requestOptionsFromJSON(options: Record<string, any>): PublicKeyCredentialRequestOptions;
+/**
+ * A credential from `navigator.credentials.create()` or `.get()` as `RegistrationResponseJSON` or
+ * `AuthenticationResponseJSON`, what the server's routes take. The credential's own `toJSON()`
+ * when the browser has it.
+ *
+ * @param {any} credential A PublicKeyCredential.
+ * @returns {Record<string, any>}
+ */
+export declare function credentialToJSON(credential: any): Record<string, any>;
 export type ClientOptions = {
     /**
      * Origin (and optional path prefix) of the Annex server, e.g.
@@ -105,6 +199,14 @@ export type ClientOptions = {
      * Returns the page's cookies (default `document.cookie`).
      */
     cookies?: () => string;
+    /**
+     * Runs the passkey
+     * ceremonies (default `navigator.credentials` where the browser has WebAuthn, else null).
+     */
+    credentials?: {
+        create: Function;
+        get: Function;
+    } | null;
 };
 export type User = {
     id: number;
@@ -156,6 +258,42 @@ export type DataItem = {
      */
     created?: boolean;
 };
+export type Passkey = {
+    id: number | string;
+    name: string;
+    created_at: string;
+    last_used_at: string | null;
+    /**
+     * True when the passkey is synced (it survives losing the device).
+     */
+    backed_up: boolean;
+};
+export type TotpStatus = {
+    /**
+     * Whether sign-ins ask for an authenticator code.
+     */
+    enabled: boolean;
+    recovery_codes_left: number;
+};
+export type TotpSetup = {
+    /**
+     * Base32, for typing into an app by hand.
+     */
+    secret: string;
+    /**
+     * `otpauth://totp/…`, for a QR code.
+     */
+    otpauth_uri: string;
+};
+export type Proof = {
+    password: string;
+} | {
+    code: string;
+} | {
+    credential: Record<string, any>;
+} | {
+    passkey: true;
+};
 export type RequestOptions = {
     method?: string;
     /**
@@ -200,21 +338,55 @@ export declare function createClient(initial?: ClientOptions): {
     hasSession(): boolean;
     /**
      * Create an account; the new user is logged in.
-     * @param {{username: string, email: string, password: string}} account
-     * @returns {Promise<User>}
+     * @param {{username: string, email: string, password: string, invite?: string}} account
+     *   `invite`: the token of an invitation, where the site registers by invitation only.
+     * @returns {Promise<User>} Rejects with `403 registration_closed` when the site takes no new
+     *   accounts, or the invitation is missing, used, expired or for another address.
      */
-    register({ username, email, password }: {
+    register({ username, email, password, invite }: {
         username: string;
         email: string;
         password: string;
+        invite?: string;
     }): Promise<User>;
+    /**
+     * Who may create an account on this site.
+     * @returns {Promise<'open' | 'invite' | 'closed'>} `invite`: {@link register} needs an invitation.
+     */
+    registration(): Promise<'open' | 'invite' | 'closed'>;
     /**
      * Log in with a username (or email address) and password.
      * @param {string} username
      * @param {string} password
-     * @returns {Promise<User>} Rejects with `invalid_credentials` when either is wrong.
+     * @returns {Promise<User>} Rejects with `invalid_credentials` when either is wrong, and with
+     *   `401 mfa_required` when the user has a second factor: `error.mfa` is the challenge to
+     *   finish with {@link mfa} (no session exists until then).
      */
     login(username: string, password: string): Promise<User>;
+    /**
+     * The second step of a sign-in that rejected with `mfa_required`.
+     *
+     * @param {{token: string, factor: 'totp' | 'recovery_code' | 'passkey', code?: string,
+     *   credential?: Record<string, any>, signal?: AbortSignal}} answer `token` from `error.mfa`;
+     *   `code` for `totp` and `recovery_code`; for `passkey`, an AuthenticationResponseJSON as
+     *   `credential`, or nothing: the passkey ceremony runs here (the user's passkeys offered).
+     * @returns {Promise<User>} Rejects with `401 invalid_code` for a wrong code (ask again) and
+     *   `400 invalid_token` once the challenge is used up or expired (start the sign-in again).
+     */
+    mfa({ token, factor, code, credential, signal }: {
+        token: string;
+        factor: 'totp' | 'recovery_code' | 'passkey';
+        code?: string;
+        credential?: Record<string, any>;
+        signal?: AbortSignal;
+    }): Promise<User>;
+    /**
+     * Prove again who is signed in, for an action that rejected with `403 reauth_required`
+     * (`error.methods` says which proofs the user has); then retry the action.
+     * @param {Proof} proof
+     * @returns {Promise<void>} Rejects with `invalid_credentials` / `invalid_code` for a wrong proof.
+     */
+    reauth(proof: Proof): Promise<void>;
     /**
      * End this session (this browser). Never rejects for an already-ended session.
      * @returns {Promise<void>}
@@ -336,6 +508,86 @@ export declare function createClient(initial?: ClientOptions): {
             ifMatch?: string;
         }): Promise<void>;
     };
+    /**
+     * Passkeys (the `passkeys` plugin, `/api/passkeys`): WebAuthn through `navigator.credentials`.
+     * A ceremony the person dismisses rejects with `passkey_cancelled` (see {@link AnnexError}).
+     */
+    passkeys: {
+        /**
+         * Whether this browser can use passkeys (WebAuthn); says nothing about the server.
+         * @returns {boolean}
+         */
+        supported(): boolean;
+        /**
+         * Create a passkey for the signed-in user on this device and store it.
+         * @param {{name?: string, signal?: AbortSignal}} [options] `name`: how the list shows it.
+         * @returns {Promise<Passkey>} May reject with `403 reauth_required` (see {@link reauth}),
+         *   `passkey_exists`, `passkey_cancelled` or `400 invalid_credential`.
+         */
+        register({ name, signal }?: {
+            name?: string;
+            signal?: AbortSignal;
+        }): Promise<Passkey>;
+        /**
+         * Sign in with a passkey, no username needed (a discoverable credential). A user-verified
+         * passkey is two factors in one: no code is asked for.
+         * @param {{signal?: AbortSignal}} [options]
+         * @returns {Promise<User>} Rejects with `invalid_credentials` for a passkey the site does
+         *   not know, `passkey_cancelled` when the person dismissed the prompt.
+         */
+        login({ signal }?: {
+            signal?: AbortSignal;
+        }): Promise<User>;
+        /**
+         * The signed-in user's passkeys.
+         * @returns {Promise<Passkey[]>}
+         */
+        list(): Promise<Passkey[]>;
+        /**
+         * @param {number | string | Passkey} passkey An id, or an entry of `list()`.
+         * @param {string} name
+         * @returns {Promise<Passkey>}
+         */
+        rename(passkey: number | string | Passkey, name: string): Promise<Passkey>;
+        /**
+         * Delete a passkey (recent authentication: may reject with `403 reauth_required`;
+         * `409 last_sign_in_method` when it is the account's only way to sign in).
+         * @param {number | string | Passkey} passkey
+         * @returns {Promise<void>}
+         */
+        remove(passkey: number | string | Passkey): Promise<void>;
+    };
+    /**
+     * Authenticator-app codes and recovery codes (the `totp` plugin, `/api/totp`). Setting up,
+     * turning off and new recovery codes need recent authentication (`403 reauth_required`).
+     */
+    totp: {
+        /**
+         * @returns {Promise<TotpStatus>}
+         */
+        status(): Promise<TotpStatus>;
+        /**
+         * Start enrolment: a new secret, not in force until `confirm(code)` with a code from the app.
+         * @returns {Promise<TotpSetup>} Rejects with `409 already_enrolled` when it is on.
+         */
+        setup(): Promise<TotpSetup>;
+        /**
+         * Turn authenticator codes on with the app's current code; the user's other sessions end.
+         * @param {string} code Six digits.
+         * @returns {Promise<string[]>} The ten recovery codes, shown this once.
+         */
+        confirm(code: string): Promise<string[]>;
+        /**
+         * Turn authenticator codes off; the recovery codes go too.
+         * @returns {Promise<void>}
+         */
+        disable(): Promise<void>;
+        /**
+         * Ten new recovery codes; the old ones stop working.
+         * @returns {Promise<string[]>}
+         */
+        regenerateRecoveryCodes(): Promise<string[]>;
+    };
 };
 /** The default client: this page's origin, cookie transport. */
 declare const annex: {
@@ -355,21 +607,55 @@ declare const annex: {
     hasSession(): boolean;
     /**
      * Create an account; the new user is logged in.
-     * @param {{username: string, email: string, password: string}} account
-     * @returns {Promise<User>}
+     * @param {{username: string, email: string, password: string, invite?: string}} account
+     *   `invite`: the token of an invitation, where the site registers by invitation only.
+     * @returns {Promise<User>} Rejects with `403 registration_closed` when the site takes no new
+     *   accounts, or the invitation is missing, used, expired or for another address.
      */
-    register({ username, email, password }: {
+    register({ username, email, password, invite }: {
         username: string;
         email: string;
         password: string;
+        invite?: string;
     }): Promise<User>;
+    /**
+     * Who may create an account on this site.
+     * @returns {Promise<'open' | 'invite' | 'closed'>} `invite`: {@link register} needs an invitation.
+     */
+    registration(): Promise<'open' | 'invite' | 'closed'>;
     /**
      * Log in with a username (or email address) and password.
      * @param {string} username
      * @param {string} password
-     * @returns {Promise<User>} Rejects with `invalid_credentials` when either is wrong.
+     * @returns {Promise<User>} Rejects with `invalid_credentials` when either is wrong, and with
+     *   `401 mfa_required` when the user has a second factor: `error.mfa` is the challenge to
+     *   finish with {@link mfa} (no session exists until then).
      */
     login(username: string, password: string): Promise<User>;
+    /**
+     * The second step of a sign-in that rejected with `mfa_required`.
+     *
+     * @param {{token: string, factor: 'totp' | 'recovery_code' | 'passkey', code?: string,
+     *   credential?: Record<string, any>, signal?: AbortSignal}} answer `token` from `error.mfa`;
+     *   `code` for `totp` and `recovery_code`; for `passkey`, an AuthenticationResponseJSON as
+     *   `credential`, or nothing: the passkey ceremony runs here (the user's passkeys offered).
+     * @returns {Promise<User>} Rejects with `401 invalid_code` for a wrong code (ask again) and
+     *   `400 invalid_token` once the challenge is used up or expired (start the sign-in again).
+     */
+    mfa({ token, factor, code, credential, signal }: {
+        token: string;
+        factor: 'totp' | 'recovery_code' | 'passkey';
+        code?: string;
+        credential?: Record<string, any>;
+        signal?: AbortSignal;
+    }): Promise<User>;
+    /**
+     * Prove again who is signed in, for an action that rejected with `403 reauth_required`
+     * (`error.methods` says which proofs the user has); then retry the action.
+     * @param {Proof} proof
+     * @returns {Promise<void>} Rejects with `invalid_credentials` / `invalid_code` for a wrong proof.
+     */
+    reauth(proof: Proof): Promise<void>;
     /**
      * End this session (this browser). Never rejects for an already-ended session.
      * @returns {Promise<void>}
@@ -490,6 +776,86 @@ declare const annex: {
         delete(key: string, { ifMatch }?: {
             ifMatch?: string;
         }): Promise<void>;
+    };
+    /**
+     * Passkeys (the `passkeys` plugin, `/api/passkeys`): WebAuthn through `navigator.credentials`.
+     * A ceremony the person dismisses rejects with `passkey_cancelled` (see {@link AnnexError}).
+     */
+    passkeys: {
+        /**
+         * Whether this browser can use passkeys (WebAuthn); says nothing about the server.
+         * @returns {boolean}
+         */
+        supported(): boolean;
+        /**
+         * Create a passkey for the signed-in user on this device and store it.
+         * @param {{name?: string, signal?: AbortSignal}} [options] `name`: how the list shows it.
+         * @returns {Promise<Passkey>} May reject with `403 reauth_required` (see {@link reauth}),
+         *   `passkey_exists`, `passkey_cancelled` or `400 invalid_credential`.
+         */
+        register({ name, signal }?: {
+            name?: string;
+            signal?: AbortSignal;
+        }): Promise<Passkey>;
+        /**
+         * Sign in with a passkey, no username needed (a discoverable credential). A user-verified
+         * passkey is two factors in one: no code is asked for.
+         * @param {{signal?: AbortSignal}} [options]
+         * @returns {Promise<User>} Rejects with `invalid_credentials` for a passkey the site does
+         *   not know, `passkey_cancelled` when the person dismissed the prompt.
+         */
+        login({ signal }?: {
+            signal?: AbortSignal;
+        }): Promise<User>;
+        /**
+         * The signed-in user's passkeys.
+         * @returns {Promise<Passkey[]>}
+         */
+        list(): Promise<Passkey[]>;
+        /**
+         * @param {number | string | Passkey} passkey An id, or an entry of `list()`.
+         * @param {string} name
+         * @returns {Promise<Passkey>}
+         */
+        rename(passkey: number | string | Passkey, name: string): Promise<Passkey>;
+        /**
+         * Delete a passkey (recent authentication: may reject with `403 reauth_required`;
+         * `409 last_sign_in_method` when it is the account's only way to sign in).
+         * @param {number | string | Passkey} passkey
+         * @returns {Promise<void>}
+         */
+        remove(passkey: number | string | Passkey): Promise<void>;
+    };
+    /**
+     * Authenticator-app codes and recovery codes (the `totp` plugin, `/api/totp`). Setting up,
+     * turning off and new recovery codes need recent authentication (`403 reauth_required`).
+     */
+    totp: {
+        /**
+         * @returns {Promise<TotpStatus>}
+         */
+        status(): Promise<TotpStatus>;
+        /**
+         * Start enrolment: a new secret, not in force until `confirm(code)` with a code from the app.
+         * @returns {Promise<TotpSetup>} Rejects with `409 already_enrolled` when it is on.
+         */
+        setup(): Promise<TotpSetup>;
+        /**
+         * Turn authenticator codes on with the app's current code; the user's other sessions end.
+         * @param {string} code Six digits.
+         * @returns {Promise<string[]>} The ten recovery codes, shown this once.
+         */
+        confirm(code: string): Promise<string[]>;
+        /**
+         * Turn authenticator codes off; the recovery codes go too.
+         * @returns {Promise<void>}
+         */
+        disable(): Promise<void>;
+        /**
+         * Ten new recovery codes; the old ones stop working.
+         * @returns {Promise<string[]>}
+         */
+        regenerateRecoveryCodes(): Promise<string[]>;
     };
 };
 export default annex;
@@ -514,21 +880,55 @@ export declare const configure: (options: ClientOptions) => {
     hasSession(): boolean;
     /**
      * Create an account; the new user is logged in.
-     * @param {{username: string, email: string, password: string}} account
-     * @returns {Promise<User>}
+     * @param {{username: string, email: string, password: string, invite?: string}} account
+     *   `invite`: the token of an invitation, where the site registers by invitation only.
+     * @returns {Promise<User>} Rejects with `403 registration_closed` when the site takes no new
+     *   accounts, or the invitation is missing, used, expired or for another address.
      */
-    register({ username, email, password }: {
+    register({ username, email, password, invite }: {
         username: string;
         email: string;
         password: string;
+        invite?: string;
     }): Promise<User>;
+    /**
+     * Who may create an account on this site.
+     * @returns {Promise<'open' | 'invite' | 'closed'>} `invite`: {@link register} needs an invitation.
+     */
+    registration(): Promise<'open' | 'invite' | 'closed'>;
     /**
      * Log in with a username (or email address) and password.
      * @param {string} username
      * @param {string} password
-     * @returns {Promise<User>} Rejects with `invalid_credentials` when either is wrong.
+     * @returns {Promise<User>} Rejects with `invalid_credentials` when either is wrong, and with
+     *   `401 mfa_required` when the user has a second factor: `error.mfa` is the challenge to
+     *   finish with {@link mfa} (no session exists until then).
      */
     login(username: string, password: string): Promise<User>;
+    /**
+     * The second step of a sign-in that rejected with `mfa_required`.
+     *
+     * @param {{token: string, factor: 'totp' | 'recovery_code' | 'passkey', code?: string,
+     *   credential?: Record<string, any>, signal?: AbortSignal}} answer `token` from `error.mfa`;
+     *   `code` for `totp` and `recovery_code`; for `passkey`, an AuthenticationResponseJSON as
+     *   `credential`, or nothing: the passkey ceremony runs here (the user's passkeys offered).
+     * @returns {Promise<User>} Rejects with `401 invalid_code` for a wrong code (ask again) and
+     *   `400 invalid_token` once the challenge is used up or expired (start the sign-in again).
+     */
+    mfa({ token, factor, code, credential, signal }: {
+        token: string;
+        factor: 'totp' | 'recovery_code' | 'passkey';
+        code?: string;
+        credential?: Record<string, any>;
+        signal?: AbortSignal;
+    }): Promise<User>;
+    /**
+     * Prove again who is signed in, for an action that rejected with `403 reauth_required`
+     * (`error.methods` says which proofs the user has); then retry the action.
+     * @param {Proof} proof
+     * @returns {Promise<void>} Rejects with `invalid_credentials` / `invalid_code` for a wrong proof.
+     */
+    reauth(proof: Proof): Promise<void>;
     /**
      * End this session (this browser). Never rejects for an already-ended session.
      * @returns {Promise<void>}
@@ -650,12 +1050,99 @@ export declare const configure: (options: ClientOptions) => {
             ifMatch?: string;
         }): Promise<void>;
     };
+    /**
+     * Passkeys (the `passkeys` plugin, `/api/passkeys`): WebAuthn through `navigator.credentials`.
+     * A ceremony the person dismisses rejects with `passkey_cancelled` (see {@link AnnexError}).
+     */
+    passkeys: {
+        /**
+         * Whether this browser can use passkeys (WebAuthn); says nothing about the server.
+         * @returns {boolean}
+         */
+        supported(): boolean;
+        /**
+         * Create a passkey for the signed-in user on this device and store it.
+         * @param {{name?: string, signal?: AbortSignal}} [options] `name`: how the list shows it.
+         * @returns {Promise<Passkey>} May reject with `403 reauth_required` (see {@link reauth}),
+         *   `passkey_exists`, `passkey_cancelled` or `400 invalid_credential`.
+         */
+        register({ name, signal }?: {
+            name?: string;
+            signal?: AbortSignal;
+        }): Promise<Passkey>;
+        /**
+         * Sign in with a passkey, no username needed (a discoverable credential). A user-verified
+         * passkey is two factors in one: no code is asked for.
+         * @param {{signal?: AbortSignal}} [options]
+         * @returns {Promise<User>} Rejects with `invalid_credentials` for a passkey the site does
+         *   not know, `passkey_cancelled` when the person dismissed the prompt.
+         */
+        login({ signal }?: {
+            signal?: AbortSignal;
+        }): Promise<User>;
+        /**
+         * The signed-in user's passkeys.
+         * @returns {Promise<Passkey[]>}
+         */
+        list(): Promise<Passkey[]>;
+        /**
+         * @param {number | string | Passkey} passkey An id, or an entry of `list()`.
+         * @param {string} name
+         * @returns {Promise<Passkey>}
+         */
+        rename(passkey: number | string | Passkey, name: string): Promise<Passkey>;
+        /**
+         * Delete a passkey (recent authentication: may reject with `403 reauth_required`;
+         * `409 last_sign_in_method` when it is the account's only way to sign in).
+         * @param {number | string | Passkey} passkey
+         * @returns {Promise<void>}
+         */
+        remove(passkey: number | string | Passkey): Promise<void>;
+    };
+    /**
+     * Authenticator-app codes and recovery codes (the `totp` plugin, `/api/totp`). Setting up,
+     * turning off and new recovery codes need recent authentication (`403 reauth_required`).
+     */
+    totp: {
+        /**
+         * @returns {Promise<TotpStatus>}
+         */
+        status(): Promise<TotpStatus>;
+        /**
+         * Start enrolment: a new secret, not in force until `confirm(code)` with a code from the app.
+         * @returns {Promise<TotpSetup>} Rejects with `409 already_enrolled` when it is on.
+         */
+        setup(): Promise<TotpSetup>;
+        /**
+         * Turn authenticator codes on with the app's current code; the user's other sessions end.
+         * @param {string} code Six digits.
+         * @returns {Promise<string[]>} The ten recovery codes, shown this once.
+         */
+        confirm(code: string): Promise<string[]>;
+        /**
+         * Turn authenticator codes off; the recovery codes go too.
+         * @returns {Promise<void>}
+         */
+        disable(): Promise<void>;
+        /**
+         * Ten new recovery codes; the old ones stop working.
+         * @returns {Promise<string[]>}
+         */
+        regenerateRecoveryCodes(): Promise<string[]>;
+    };
 };
-export declare const api: (path: string, options?: RequestOptions) => Promise<any>, hasSession: () => boolean, register: ({ username, email, password }: {
+export declare const api: (path: string, options?: RequestOptions) => Promise<any>, hasSession: () => boolean, register: ({ username, email, password, invite }: {
     username: string;
     email: string;
     password: string;
-}) => Promise<User>, login: (username: string, password: string) => Promise<User>, logout: () => Promise<void>, logoutAll: (password: string) => Promise<void>, refresh: () => Promise<void>, me: () => Promise<Profile>, updateProfile: (changes: Partial<Profile>) => Promise<Profile>, sessions: () => Promise<Session[]>, revokeSession: (session: number | Session, password?: string) => Promise<void>, activity: () => Promise<ActivityEvent[]>, changePassword: (currentPassword: string, newPassword: string) => Promise<void>, requestPasswordReset: (email: string) => Promise<void>, confirmPasswordReset: (token: string, newPassword: string) => Promise<void>, requestEmailVerification: () => Promise<void>, confirmEmail: (token: string) => Promise<void>, exportAccount: () => Promise<Record<string, object>>, deleteAccount: (password: string) => Promise<void>, data: {
+    invite?: string;
+}) => Promise<User>, registration: () => Promise<'open' | 'invite' | 'closed'>, login: (username: string, password: string) => Promise<User>, mfa: ({ token, factor, code, credential, signal }: {
+    token: string;
+    factor: 'totp' | 'recovery_code' | 'passkey';
+    code?: string;
+    credential?: Record<string, any>;
+    signal?: AbortSignal;
+}) => Promise<User>, reauth: (proof: Proof) => Promise<void>, logout: () => Promise<void>, logoutAll: (password: string) => Promise<void>, refresh: () => Promise<void>, me: () => Promise<Profile>, updateProfile: (changes: Partial<Profile>) => Promise<Profile>, sessions: () => Promise<Session[]>, revokeSession: (session: number | Session, password?: string) => Promise<void>, activity: () => Promise<ActivityEvent[]>, changePassword: (currentPassword: string, newPassword: string) => Promise<void>, requestPasswordReset: (email: string) => Promise<void>, confirmPasswordReset: (token: string, newPassword: string) => Promise<void>, requestEmailVerification: () => Promise<void>, confirmEmail: (token: string) => Promise<void>, exportAccount: () => Promise<Record<string, object>>, deleteAccount: (password: string) => Promise<void>, data: {
     /**
      * Every stored value.
      * @returns {Promise<Record<string, *>>} key → value
@@ -688,4 +1175,74 @@ export declare const api: (path: string, options?: RequestOptions) => Promise<an
     delete(key: string, { ifMatch }?: {
         ifMatch?: string;
     }): Promise<void>;
+}, passkeys: {
+    /**
+     * Whether this browser can use passkeys (WebAuthn); says nothing about the server.
+     * @returns {boolean}
+     */
+    supported(): boolean;
+    /**
+     * Create a passkey for the signed-in user on this device and store it.
+     * @param {{name?: string, signal?: AbortSignal}} [options] `name`: how the list shows it.
+     * @returns {Promise<Passkey>} May reject with `403 reauth_required` (see {@link reauth}),
+     *   `passkey_exists`, `passkey_cancelled` or `400 invalid_credential`.
+     */
+    register({ name, signal }?: {
+        name?: string;
+        signal?: AbortSignal;
+    }): Promise<Passkey>;
+    /**
+     * Sign in with a passkey, no username needed (a discoverable credential). A user-verified
+     * passkey is two factors in one: no code is asked for.
+     * @param {{signal?: AbortSignal}} [options]
+     * @returns {Promise<User>} Rejects with `invalid_credentials` for a passkey the site does
+     *   not know, `passkey_cancelled` when the person dismissed the prompt.
+     */
+    login({ signal }?: {
+        signal?: AbortSignal;
+    }): Promise<User>;
+    /**
+     * The signed-in user's passkeys.
+     * @returns {Promise<Passkey[]>}
+     */
+    list(): Promise<Passkey[]>;
+    /**
+     * @param {number | string | Passkey} passkey An id, or an entry of `list()`.
+     * @param {string} name
+     * @returns {Promise<Passkey>}
+     */
+    rename(passkey: number | string | Passkey, name: string): Promise<Passkey>;
+    /**
+     * Delete a passkey (recent authentication: may reject with `403 reauth_required`;
+     * `409 last_sign_in_method` when it is the account's only way to sign in).
+     * @param {number | string | Passkey} passkey
+     * @returns {Promise<void>}
+     */
+    remove(passkey: number | string | Passkey): Promise<void>;
+}, totp: {
+    /**
+     * @returns {Promise<TotpStatus>}
+     */
+    status(): Promise<TotpStatus>;
+    /**
+     * Start enrolment: a new secret, not in force until `confirm(code)` with a code from the app.
+     * @returns {Promise<TotpSetup>} Rejects with `409 already_enrolled` when it is on.
+     */
+    setup(): Promise<TotpSetup>;
+    /**
+     * Turn authenticator codes on with the app's current code; the user's other sessions end.
+     * @param {string} code Six digits.
+     * @returns {Promise<string[]>} The ten recovery codes, shown this once.
+     */
+    confirm(code: string): Promise<string[]>;
+    /**
+     * Turn authenticator codes off; the recovery codes go too.
+     * @returns {Promise<void>}
+     */
+    disable(): Promise<void>;
+    /**
+     * Ten new recovery codes; the old ones stop working.
+     * @returns {Promise<string[]>}
+     */
+    regenerateRecoveryCodes(): Promise<string[]>;
 };

@@ -24,6 +24,24 @@
  * (`detail.user`) after a login or registration and `annex:logout` (`detail.reason`) when the
  * session ends, here or in another tab.
  *
+ * Second factors and step-up (docs/api-v2.md, "The sign-in model"): a sign-in of a user with a
+ * second factor rejects with `mfa_required`, whose `error.mfa` holds the challenge; finish it
+ * with {@link mfa}. A sensitive action may reject with `reauth_required`: call {@link reauth},
+ * then retry it.
+ *
+ * ```js
+ * try {
+ *   await login(username, password);
+ * } catch (error) {
+ *   if (error.code !== 'mfa_required') throw error;
+ *   // ask for a code, or offer a passkey when error.mfa.factors includes 'passkey'
+ *   await mfa({ token: error.mfa.token, factor: 'totp', code });
+ * }
+ * ```
+ *
+ * Passkeys ({@link passkeys}) wrap `navigator.credentials` with the WebAuthn JSON forms the
+ * server speaks (binary values as base64url without padding).
+ *
  * @module annex
  */
 
@@ -45,7 +63,13 @@ const REFRESHED_COOKIE = 'annex_refreshed_at';
  * error code (`validation_error`, `invalid_credentials`, `token_expired`, …; `network_error`
  * without an answer, `http_error` for an answer that is not the API's JSON error), `message` a
  * human-readable text and `fields` the per-field messages of a `validation_error`
- * (`{}` otherwise).
+ * (`{}` otherwise). A `401 mfa_required` carries the challenge in `mfa` (null otherwise); a
+ * `403 reauth_required` names in `methods` the proofs {@link reauth} accepts (`[]` otherwise).
+ *
+ * Passkey ceremonies that end in the browser reject with status 0 and `passkey_cancelled` (the
+ * person dismissed the prompt, or it timed out), `passkey_exists` (this authenticator already
+ * holds a passkey of the account), `passkey_unsupported` (no WebAuthn here, or not on this
+ * origin) or `passkey_failed`; the browser's DOMException is the `cause`.
  */
 export class AnnexError extends Error {
   /**
@@ -64,8 +88,22 @@ export class AnnexError extends Error {
     this.code = code;
     /** @type {Record<string, string>} */
     this.fields = fields || {};
+    /** @type {MfaChallenge | null} */
+    this.mfa = null;
+    /** @type {string[]} */
+    this.methods = [];
   }
 }
+
+/**
+ * @typedef {object} MfaChallenge The second step a sign-in asks for (`error.mfa` of an
+ *   `mfa_required` rejection).
+ * @property {string} token Opaque and single-use: pass it to {@link mfa}. Valid `expiresIn`
+ *   seconds; five wrong codes end it (`invalid_token`).
+ * @property {string[]} factors What the user can answer with: `totp` (an authenticator code),
+ *   `recovery_code`, `passkey`.
+ * @property {number} expiresIn Seconds.
+ */
 
 /**
  * Whether `next` may be followed after a login: a path on this site ("/" but not "//", no
@@ -81,6 +119,145 @@ export function safeNext(next, fallback = '/') {
   if (/[\\\u0000-\u001f\u007f]/.test(next)) return fallback;
   return next;
 }
+
+// --- WebAuthn JSON forms ---------------------------------------------------------------------------
+
+/**
+ * Bytes from base64url (padding and the `+/` alphabet are accepted too).
+ *
+ * @param {string} text
+ * @returns {ArrayBuffer}
+ */
+export function base64urlToBuffer(text) {
+  const base64 = String(text).replace(/-/g, '+').replace(/_/g, '/').replace(/=+$/, '');
+  const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index += 1) bytes[index] = binary.charCodeAt(index);
+  return bytes.buffer;
+}
+
+/**
+ * Base64url without padding, the WebAuthn JSON encoding of binary values.
+ *
+ * @param {ArrayBuffer | ArrayBufferView} buffer
+ * @returns {string}
+ */
+export function bufferToBase64url(buffer) {
+  const bytes = ArrayBuffer.isView(buffer)
+    ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+    : new Uint8Array(buffer);
+  let binary = '';
+  for (let index = 0; index < bytes.length; index += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(index, index + 0x8000));
+  }
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The browser's PublicKeyCredential, when it has WebAuthn. */
+function publicKeyCredential() {
+  return typeof PublicKeyCredential !== 'undefined' ? PublicKeyCredential : null;
+}
+
+const withBinaryId = (descriptor) => ({ ...descriptor, id: base64urlToBuffer(descriptor.id) });
+
+/**
+ * `PublicKeyCredentialCreationOptionsJSON` (what `/api/passkeys/register/options` answers) as
+ * the options of `navigator.credentials.create({publicKey})`. The browser's own
+ * `PublicKeyCredential.parseCreationOptionsFromJSON` when it has one.
+ *
+ * @param {Record<string, any>} options
+ * @returns {PublicKeyCredentialCreationOptions}
+ */
+export function creationOptionsFromJSON(options) {
+  const native = publicKeyCredential();
+  if (native && typeof native.parseCreationOptionsFromJSON === 'function') {
+    return native.parseCreationOptionsFromJSON(/** @type {any} */ (options));
+  }
+  const { challenge, user, excludeCredentials, ...rest } = options;
+  return /** @type {PublicKeyCredentialCreationOptions} */ ({
+    ...rest,
+    challenge: base64urlToBuffer(challenge),
+    user: { ...user, id: base64urlToBuffer(user.id) },
+    ...(excludeCredentials ? { excludeCredentials: excludeCredentials.map(withBinaryId) } : {}),
+  });
+}
+
+/**
+ * `PublicKeyCredentialRequestOptionsJSON` (what `/api/passkeys/login/options` answers) as the
+ * options of `navigator.credentials.get({publicKey})`. The browser's own
+ * `PublicKeyCredential.parseRequestOptionsFromJSON` when it has one.
+ *
+ * @param {Record<string, any>} options
+ * @returns {PublicKeyCredentialRequestOptions}
+ */
+export function requestOptionsFromJSON(options) {
+  const native = publicKeyCredential();
+  if (native && typeof native.parseRequestOptionsFromJSON === 'function') {
+    return native.parseRequestOptionsFromJSON(/** @type {any} */ (options));
+  }
+  const { challenge, allowCredentials, ...rest } = options;
+  return /** @type {PublicKeyCredentialRequestOptions} */ ({
+    ...rest,
+    challenge: base64urlToBuffer(challenge),
+    ...(allowCredentials ? { allowCredentials: allowCredentials.map(withBinaryId) } : {}),
+  });
+}
+
+/**
+ * A credential from `navigator.credentials.create()` or `.get()` as `RegistrationResponseJSON` or
+ * `AuthenticationResponseJSON`, what the server's routes take. The credential's own `toJSON()`
+ * when the browser has it.
+ *
+ * @param {any} credential A PublicKeyCredential.
+ * @returns {Record<string, any>}
+ */
+export function credentialToJSON(credential) {
+  if (typeof credential.toJSON === 'function') return credential.toJSON();
+  const response = credential.response;
+  const b64 = (value) => (value ? bufferToBase64url(value) : undefined);
+  /** @type {Record<string, any>} */
+  const json = {
+    id: credential.id,
+    rawId: bufferToBase64url(credential.rawId),
+    type: credential.type,
+    clientExtensionResults: credential.getClientExtensionResults?.() ?? {},
+    response: { clientDataJSON: bufferToBase64url(response.clientDataJSON) },
+  };
+  if (credential.authenticatorAttachment) json.authenticatorAttachment = credential.authenticatorAttachment;
+  if ('attestationObject' in response) {
+    Object.assign(json.response, {
+      attestationObject: bufferToBase64url(response.attestationObject),
+      transports: response.getTransports?.() ?? [],
+      authenticatorData: b64(response.getAuthenticatorData?.()),
+      publicKey: b64(response.getPublicKey?.()),
+      publicKeyAlgorithm: response.getPublicKeyAlgorithm?.(),
+    });
+  } else {
+    Object.assign(json.response, {
+      authenticatorData: bufferToBase64url(response.authenticatorData),
+      signature: bufferToBase64url(response.signature),
+      userHandle: b64(response.userHandle),
+    });
+  }
+  for (const [key, value] of Object.entries(json.response)) if (value === undefined) delete json.response[key];
+  return json;
+}
+
+/** The browser's WebAuthn failures as AnnexErrors (an abort by the caller's signal stays as it is). */
+function passkeyError(cause) {
+  if (cause instanceof AnnexError || (cause && cause.name === 'AbortError')) return cause;
+  const [code, text] =
+    {
+      NotAllowedError: ['passkey_cancelled', 'the passkey prompt was dismissed or timed out'],
+      InvalidStateError: ['passkey_exists', 'this authenticator already holds a passkey for the account'],
+      NotSupportedError: ['passkey_unsupported', 'this browser cannot use passkeys here'],
+      SecurityError: ['passkey_unsupported', 'passkeys are not allowed on this address'],
+    }[cause && cause.name] || ['passkey_failed', (cause && cause.message) || 'the passkey did not work'];
+  return new AnnexError(0, code, text, {}, { cause });
+}
+
+/** Options answered by the server: the JSON form itself, or wrapped as `{publicKey}`. */
+const unwrapOptions = (data) => (data && typeof data === 'object' && data.publicKey ? data.publicKey : data);
 
 /**
  * @typedef {object} ClientOptions
@@ -100,6 +277,8 @@ export function safeNext(next, fallback = '/') {
  *   (default `window`).
  * @property {typeof fetch} [fetch] The fetch function (default the global one).
  * @property {() => string} [cookies] Returns the page's cookies (default `document.cookie`).
+ * @property {{create: Function, get: Function} | null} [credentials] Runs the passkey
+ *   ceremonies (default `navigator.credentials` where the browser has WebAuthn, else null).
  */
 
 /**
@@ -143,6 +322,33 @@ export function safeNext(next, fallback = '/') {
  * @property {string} updated_at
  * @property {?string} etag Pass it back as `ifMatch` to write only over this version.
  * @property {boolean} [created] On `data.put`: true when the key was new.
+ */
+
+/**
+ * @typedef {object} Passkey
+ * @property {number | string} id
+ * @property {string} name
+ * @property {string} created_at
+ * @property {?string} last_used_at
+ * @property {boolean} backed_up True when the passkey is synced (it survives losing the device).
+ */
+
+/**
+ * @typedef {object} TotpStatus
+ * @property {boolean} enabled Whether sign-ins ask for an authenticator code.
+ * @property {number} recovery_codes_left
+ */
+
+/**
+ * @typedef {object} TotpSetup A pending authenticator secret, on until {@link totp}.confirm.
+ * @property {string} secret Base32, for typing into an app by hand.
+ * @property {string} otpauth_uri `otpauth://totp/…`, for a QR code.
+ */
+
+/**
+ * @typedef {{password: string} | {code: string} | {credential: Record<string, any>} | {passkey: true}} Proof
+ *   What {@link reauth} sends: the password, an authenticator code, a passkey's
+ *   AuthenticationResponseJSON, or `{passkey: true}` to run the passkey ceremony here.
  */
 
 /**
@@ -246,6 +452,12 @@ export function createClient(initial = {}) {
       events: 'events' in merged ? merged.events : hasWindow ? window : null,
       fetch: merged.fetch || ((...args) => globalThis.fetch(...args)),
       cookies: merged.cookies || (() => (typeof document !== 'undefined' ? document.cookie : '')),
+      credentials:
+        'credentials' in merged
+          ? merged.credentials
+          : publicKeyCredential() && typeof navigator !== 'undefined' && navigator.credentials
+            ? navigator.credentials
+            : null,
       setCookie:
         merged.setCookie ||
         ((cookie) => {
@@ -309,7 +521,9 @@ export function createClient(initial = {}) {
 
   function keepTokens(body) {
     if (config.transport !== 'bearer') return;
-    const value = body && body.access_token ? { access: body.access_token, refresh: body.refresh_token } : null;
+    // A step-up may answer a fresh access token without a new refresh token: keep the old one.
+    const refreshToken = (body && body.refresh_token) || (body && body.access_token ? tokens()?.refresh : null);
+    const value = body && body.access_token ? { access: body.access_token, refresh: refreshToken } : null;
     if (storage()) storageSet(TOKENS_KEY, value && JSON.stringify(value));
     else memoryTokens = value;
   }
@@ -393,7 +607,14 @@ export function createClient(initial = {}) {
   function toError(response, data) {
     const error = data && typeof data === 'object' && data.error;
     if (error && typeof error.code === 'string') {
-      return new AnnexError(response.status, error.code, error.message || error.code, error.fields || {});
+      const failure = new AnnexError(response.status, error.code, error.message || error.code, error.fields || {});
+      const mfa = error.mfa;
+      if (mfa && typeof mfa === 'object' && typeof mfa.token === 'string') {
+        const factors = Array.isArray(mfa.factors) ? mfa.factors : [];
+        failure.mfa = { token: mfa.token, factors, expiresIn: Number(mfa.expires_in) || 0 };
+      }
+      if (Array.isArray(error.methods)) failure.methods = error.methods;
+      return failure;
     }
     return new AnnexError(response.status, 'http_error', `HTTP ${response.status} ${response.statusText || ''}`.trim());
   }
@@ -474,6 +695,37 @@ export function createClient(initial = {}) {
 
   const dataItem = (result) => ({ ...result.data, etag: result.headers.get('ETag') });
   const keyPath = (key) => `/api/user/data/${encodeURIComponent(key)}`;
+  const passkeyPath = (passkey) =>
+    `/api/passkeys/${encodeURIComponent(typeof passkey === 'object' ? passkey.id : passkey)}`;
+
+  function authenticator() {
+    if (!config.credentials) {
+      throw new AnnexError(0, 'passkey_unsupported', 'this browser cannot use passkeys');
+    }
+    return config.credentials;
+  }
+
+  /** Run navigator.credentials.create/get with the server's JSON options; the credential as JSON. */
+  async function ceremony(kind, options, signal) {
+    const credentials = authenticator();
+    let credential;
+    try {
+      const publicKey =
+        kind === 'create' ? creationOptionsFromJSON(unwrapOptions(options)) : requestOptionsFromJSON(unwrapOptions(options));
+      credential = await credentials[kind]({ publicKey, signal });
+    } catch (cause) {
+      throw passkeyError(cause);
+    }
+    if (!credential) throw new AnnexError(0, 'passkey_cancelled', 'no passkey was chosen');
+    return credentialToJSON(credential);
+  }
+
+  /** An AuthenticationResponseJSON for a sign-in, a second factor (`mfaToken`) or a step-up. */
+  async function assertion(body, signal) {
+    authenticator(); // no WebAuthn: say so before a challenge is made for nothing
+    const options = await api('/api/passkeys/login/options', { method: 'POST', body, refresh: false, signal });
+    return ceremony('get', options, signal);
+  }
 
   const client = {
     /**
@@ -500,23 +752,65 @@ export function createClient(initial = {}) {
 
     /**
      * Create an account; the new user is logged in.
-     * @param {{username: string, email: string, password: string}} account
-     * @returns {Promise<User>}
+     * @param {{username: string, email: string, password: string, invite?: string}} account
+     *   `invite`: the token of an invitation, where the site registers by invitation only.
+     * @returns {Promise<User>} Rejects with `403 registration_closed` when the site takes no new
+     *   accounts, or the invitation is missing, used, expired or for another address.
      */
-    async register({ username, email, password }) {
-      const body = await api('/api/auth/register', { method: 'POST', body: { username, email, password }, refresh: false });
+    async register({ username, email, password, invite }) {
+      const account = invite ? { username, email, password, invite } : { username, email, password };
+      const body = await api('/api/auth/register', { method: 'POST', body: account, refresh: false });
       return loggedIn(body);
+    },
+
+    /**
+     * Who may create an account on this site.
+     * @returns {Promise<'open' | 'invite' | 'closed'>} `invite`: {@link register} needs an invitation.
+     */
+    async registration() {
+      return (await api('/api/auth/registration', { refresh: false })).registration;
     },
 
     /**
      * Log in with a username (or email address) and password.
      * @param {string} username
      * @param {string} password
-     * @returns {Promise<User>} Rejects with `invalid_credentials` when either is wrong.
+     * @returns {Promise<User>} Rejects with `invalid_credentials` when either is wrong, and with
+     *   `401 mfa_required` when the user has a second factor: `error.mfa` is the challenge to
+     *   finish with {@link mfa} (no session exists until then).
      */
     async login(username, password) {
       const body = await api('/api/auth/login', { method: 'POST', body: { username, password }, refresh: false });
       return loggedIn(body);
+    },
+
+    /**
+     * The second step of a sign-in that rejected with `mfa_required`.
+     *
+     * @param {{token: string, factor: 'totp' | 'recovery_code' | 'passkey', code?: string,
+     *   credential?: Record<string, any>, signal?: AbortSignal}} answer `token` from `error.mfa`;
+     *   `code` for `totp` and `recovery_code`; for `passkey`, an AuthenticationResponseJSON as
+     *   `credential`, or nothing: the passkey ceremony runs here (the user's passkeys offered).
+     * @returns {Promise<User>} Rejects with `401 invalid_code` for a wrong code (ask again) and
+     *   `400 invalid_token` once the challenge is used up or expired (start the sign-in again).
+     */
+    async mfa({ token, factor, code, credential, signal }) {
+      const body = { mfa_token: token, factor };
+      if (factor === 'passkey') body.credential = credential || (await assertion({ mfa_token: token }, signal));
+      else body.code = code;
+      return loggedIn(await api('/api/auth/mfa', { method: 'POST', body, refresh: false, signal }));
+    },
+
+    /**
+     * Prove again who is signed in, for an action that rejected with `403 reauth_required`
+     * (`error.methods` says which proofs the user has); then retry the action.
+     * @param {Proof} proof
+     * @returns {Promise<void>} Rejects with `invalid_credentials` / `invalid_code` for a wrong proof.
+     */
+    async reauth(proof) {
+      let body = proof;
+      if (proof && 'passkey' in proof && proof.passkey) body = { credential: await assertion({}) };
+      keepTokens(await api('/api/auth/reauth', { method: 'POST', body }));
     },
 
     /**
@@ -726,6 +1020,120 @@ export function createClient(initial = {}) {
         await request(keyPath(key), { method: 'DELETE', headers: ifMatch ? { 'If-Match': ifMatch } : {} });
       },
     },
+
+    /**
+     * Passkeys (the `passkeys` plugin, `/api/passkeys`): WebAuthn through `navigator.credentials`.
+     * A ceremony the person dismisses rejects with `passkey_cancelled` (see {@link AnnexError}).
+     */
+    passkeys: {
+      /**
+       * Whether this browser can use passkeys (WebAuthn); says nothing about the server.
+       * @returns {boolean}
+       */
+      supported() {
+        return Boolean(config.credentials);
+      },
+
+      /**
+       * Create a passkey for the signed-in user on this device and store it.
+       * @param {{name?: string, signal?: AbortSignal}} [options] `name`: how the list shows it.
+       * @returns {Promise<Passkey>} May reject with `403 reauth_required` (see {@link reauth}),
+       *   `passkey_exists`, `passkey_cancelled` or `400 invalid_credential`.
+       */
+      async register({ name, signal } = {}) {
+        authenticator();
+        const options = await api('/api/passkeys/register/options', { method: 'POST', signal });
+        const credential = await ceremony('create', options, signal);
+        const body = name ? { credential, name } : { credential };
+        return api('/api/passkeys/register', { method: 'POST', body, signal });
+      },
+
+      /**
+       * Sign in with a passkey, no username needed (a discoverable credential). A user-verified
+       * passkey is two factors in one: no code is asked for.
+       * @param {{signal?: AbortSignal}} [options]
+       * @returns {Promise<User>} Rejects with `invalid_credentials` for a passkey the site does
+       *   not know, `passkey_cancelled` when the person dismissed the prompt.
+       */
+      async login({ signal } = {}) {
+        const credential = await assertion({}, signal);
+        return loggedIn(await api('/api/passkeys/login', { method: 'POST', body: { credential }, refresh: false, signal }));
+      },
+
+      /**
+       * The signed-in user's passkeys.
+       * @returns {Promise<Passkey[]>}
+       */
+      async list() {
+        return (await api('/api/passkeys')).passkeys;
+      },
+
+      /**
+       * @param {number | string | Passkey} passkey An id, or an entry of `list()`.
+       * @param {string} name
+       * @returns {Promise<Passkey>}
+       */
+      rename(passkey, name) {
+        return api(passkeyPath(passkey), { method: 'PATCH', body: { name } });
+      },
+
+      /**
+       * Delete a passkey (recent authentication: may reject with `403 reauth_required`;
+       * `409 last_sign_in_method` when it is the account's only way to sign in).
+       * @param {number | string | Passkey} passkey
+       * @returns {Promise<void>}
+       */
+      async remove(passkey) {
+        await api(passkeyPath(passkey), { method: 'DELETE' });
+      },
+    },
+
+    /**
+     * Authenticator-app codes and recovery codes (the `totp` plugin, `/api/totp`). Setting up,
+     * turning off and new recovery codes need recent authentication (`403 reauth_required`).
+     */
+    totp: {
+      /**
+       * @returns {Promise<TotpStatus>}
+       */
+      status() {
+        return api('/api/totp');
+      },
+
+      /**
+       * Start enrolment: a new secret, not in force until `confirm(code)` with a code from the app.
+       * @returns {Promise<TotpSetup>} Rejects with `409 already_enrolled` when it is on.
+       */
+      setup() {
+        return api('/api/totp/setup', { method: 'POST' });
+      },
+
+      /**
+       * Turn authenticator codes on with the app's current code; the user's other sessions end.
+       * @param {string} code Six digits.
+       * @returns {Promise<string[]>} The ten recovery codes, shown this once.
+       */
+      async confirm(code) {
+        return (await api('/api/totp/confirm', { method: 'POST', body: { code } })).recovery_codes;
+      },
+
+      /**
+       * Turn authenticator codes off; the recovery codes go too.
+       * @returns {Promise<void>}
+       */
+      async disable() {
+        await api('/api/totp', { method: 'DELETE' });
+      },
+
+      /**
+       * Ten new recovery codes; the old ones stop working.
+       * @returns {Promise<string[]>}
+       */
+      async regenerateRecoveryCodes() {
+        const answer = await api('/api/totp/recovery-codes', { method: 'POST' });
+        return Array.isArray(answer) ? answer : answer.recovery_codes;
+      },
+    },
   };
 
   setOptions(initial || {});
@@ -754,7 +1162,10 @@ export const {
   api,
   hasSession,
   register,
+  registration,
   login,
+  mfa,
+  reauth,
   logout,
   logoutAll,
   refresh,
@@ -771,4 +1182,6 @@ export const {
   exportAccount,
   deleteAccount,
   data,
+  passkeys,
+  totp,
 } = annex;

@@ -1,5 +1,21 @@
 // A TypeScript page using annex.js through client/annex.d.ts (type-checked by check.mjs, never run).
-import annex, { AnnexError, createClient, login, me, safeNext, type DataItem, type Profile, type User } from '../../client/annex.js';
+import annex, {
+  AnnexError,
+  createClient,
+  login,
+  me,
+  mfa,
+  passkeys,
+  reauth,
+  registration,
+  safeNext,
+  totp,
+  type DataItem,
+  type MfaChallenge,
+  type Passkey,
+  type Profile,
+  type User,
+} from '../../client/annex.js';
 
 async function signIn(username: string, password: string): Promise<string> {
   try {
@@ -30,6 +46,41 @@ async function counter(): Promise<number> {
   return count + 1;
 }
 
+async function signInWithSecondFactor(username: string, password: string, askCode: () => Promise<string>): Promise<User> {
+  try {
+    return await login(username, password);
+  } catch (error) {
+    if (!(error instanceof AnnexError) || error.code !== 'mfa_required' || !error.mfa) throw error;
+    const challenge: MfaChallenge = error.mfa;
+    if (challenge.factors.includes('passkey')) return mfa({ token: challenge.token, factor: 'passkey' });
+    return mfa({ token: challenge.token, factor: 'totp', code: await askCode() });
+  }
+}
+
+async function securitySettings(password: string): Promise<string[]> {
+  const mode: 'open' | 'invite' | 'closed' = await registration();
+  if (passkeys.supported()) {
+    const user: User = await passkeys.login();
+    console.log(mode, user.username);
+  }
+  try {
+    await totp.disable();
+  } catch (error) {
+    if (!(error instanceof AnnexError) || error.code !== 'reauth_required') throw error;
+    await reauth(error.methods.includes('password') ? { password } : { passkey: true });
+    await totp.disable();
+  }
+  const added: Passkey = await passkeys.register({ name: 'Laptop' });
+  await passkeys.rename(added, 'Work laptop');
+  const all: Passkey[] = await passkeys.list();
+  await passkeys.remove(all[0].id);
+  const { secret, otpauth_uri: uri } = await totp.setup();
+  console.log(secret, uri, (await totp.status()).recovery_codes_left);
+  return totp.confirm('123456');
+}
+void signInWithSecondFactor('alice', 'violet-Kettle-42-harbor', async () => '123456');
+void securitySettings('violet-Kettle-42-harbor');
+
 const next: string = safeNext(new URLSearchParams(location.search).get('next'));
 void Promise.all([signIn('alice', 'violet-Kettle-42-harbor'), showProfile(), counter()]).then(() => {
   location.assign(next);
@@ -37,3 +88,7 @@ void Promise.all([signIn('alice', 'violet-Kettle-42-harbor'), showProfile(), cou
 
 // @ts-expect-error: login takes a username and a password, both strings
 void login('alice');
+// @ts-expect-error: a second factor is one of totp, recovery_code, passkey
+void mfa({ token: 't', factor: 'sms', code: '1' });
+// @ts-expect-error: reauth takes a proof
+void reauth({});
