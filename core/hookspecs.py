@@ -329,7 +329,7 @@ def second_factors(user_id: int) -> list[str] | None:
     challenges for a second factor when any is enrolled.
 
     :param user_id: the account.
-    :return: factor names this plugin verifies (``["totp", "recovery_code"]``), or None.
+    :return: factor names this plugin verifies (``["sms", "recovery_code"]``), or None.
 
     Example::
 
@@ -350,7 +350,7 @@ def verify_factor(user_id: int, factor: str, proof: dict[str, Any]) -> str | boo
     proofs single-use here (a code that succeeded once is refused when presented again).
 
     :param user_id: the account.
-    :param factor: the factor's name (``"totp"``, ``"recovery_code"``, ``"passkey"``…).
+    :param factor: the factor's name (``"sms"``, ``"recovery_code"``, ``"passkey"``…).
     :param proof: what the client sent (``{"code": "123456"}``, ``{"credential": {…}}``).
     :return: the RFC 8176 ``amr`` value the proof establishes (``"otp"``) when it is right,
         False when it is wrong, None when ``factor`` is not this plugin's.

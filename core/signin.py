@@ -73,7 +73,7 @@ def create_account(
 
 
 def second_factors(user_id: int) -> list[str]:
-    """The second factors ``user_id`` has enrolled (``"totp"``, ``"recovery_code"``, ``"passkey"``…),
+    """The second factors ``user_id`` has enrolled (``"sms"``, ``"recovery_code"``, ``"passkey"``…),
     in the order plugins are enabled, each once."""
     found: list[str] = []
     for answer in hooks().second_factors(user_id=user_id):

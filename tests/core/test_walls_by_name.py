@@ -11,14 +11,15 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BUILTINS = ("auth", "profile", "content")
+#: Every built-in plugin, those added later included.
+BUILTINS = tuple(sorted(path.parent.name for path in (ROOT / "plugins").glob("*/__init__.py")))
 #: What naming a built-in looks like in code, strings, comments and docstrings.
 NAMING = [
     re.compile(rf"\bplugins[./]({'|'.join(BUILTINS)})\b"),  # module, path or setting
     re.compile(rf"\bthe ({'|'.join(BUILTINS)}) plugin", re.IGNORECASE),
     re.compile(rf"""["']({"|".join(BUILTINS)})["']"""),  # a plugin name as a literal
     re.compile(rf"""["']({"|".join(BUILTINS)})\.\w+["']"""),  # one of their action names
-    re.compile(r"/api/(auth|user)\b|/members\b"),  # their routes
+    re.compile(rf"/api/({'|'.join((*BUILTINS, 'user'))})\b|/members\b"),  # their routes
     re.compile(r"\b(invalid_credentials|token_expired|token_revoked|username_taken|email_taken)\b"),
 ]
 #: OpenAPI's own field named "content", not the plugin.
@@ -35,6 +36,7 @@ def naming(text: str) -> list[str]:
 
 
 def test_the_checker_sees_each_way_of_naming_a_plugin():
+    assert {"auth", "profile", "content"} <= set(BUILTINS)
     assert naming('settings = state.plugin_settings.get("auth")') == ['1: "auth"']
     assert naming("if path.startswith('/api/auth/'):") == ["1: /api/auth"]
     assert naming('if error.code == "invalid_credentials":') == ["1: invalid_credentials"]

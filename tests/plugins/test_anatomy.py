@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Every built-in plugin (those added later included) and the example.
 PACKAGES = {
-    "plugins.auth": ROOT / "plugins" / "auth",
-    "plugins.content": ROOT / "plugins" / "content",
-    "plugins.profile": ROOT / "plugins" / "profile",
+    **{f"plugins.{path.parent.name}": path.parent for path in (ROOT / "plugins").glob("*/__init__.py")},
     "annex_apikeys": ROOT / "examples" / "annex-apikeys" / "annex_apikeys",
 }
 #: The module of a routes/ package that holds a shared blueprint and no views.
