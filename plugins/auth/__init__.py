@@ -6,7 +6,21 @@ Built only on core's public API and hooks, as a third-party plugin would be.
 from __future__ import annotations
 
 from core import hookimpl
-from plugins.auth import accounts, activity, checks, guard, mail, routes, sessions, testkit
+from plugins.auth import (
+    accounts,
+    activity,
+    challenges,
+    checks,
+    guard,
+    mail,
+    registration,
+    responses,
+    routes,
+    sessions,
+    signin,
+    stepup,
+    testkit,
+)
 from plugins.auth.cli import mail_group, users
 from plugins.auth.identify import identify
 from plugins.auth.schema import MIGRATIONS
@@ -54,6 +68,54 @@ def hold_account(user_id):
     if not accounts.lock(user_id):
         raise sessions.revoked()
     return True
+
+
+@hookimpl
+def start_session(user_id, methods, multi_factor):
+    """Every method's sign-in ends as a password login does: a session or the MFA challenge."""
+    user = accounts.get(user_id)
+    if user is None:
+        raise responses.invalid_credentials()
+    return signin.finish(user, methods, multi_factor=multi_factor)
+
+
+@hookimpl
+def mfa_challenge_user(mfa_token):
+    challenge = challenges.find(mfa_token)
+    return None if challenge is None else challenge["user_id"]
+
+
+@hookimpl
+def check_recent_auth(identity, proof):
+    return stepup.check(identity, proof)
+
+
+@hookimpl
+def find_account(email):
+    user = accounts.find_by_email(email) if isinstance(email, str) and "@" in email else None
+    return None if user is None else accounts.public(user)
+
+
+@hookimpl
+def create_account(email, method, username, email_verified, invite):
+    return registration.create_without_password(email, method, username, email_verified, invite)
+
+
+@hookimpl
+def sign_in_methods(user_id):
+    user = accounts.get(user_id)
+    return ["password"] if user is not None and user["password_hash"] else None
+
+
+@hookimpl
+def account_event(user_id, event, details):
+    """Recorded in the account's activity (its name only: details may be anything)."""
+    activity.record(user_id, event)
+
+
+@hookimpl
+def end_sessions(user_id, keep):
+    return sessions.revoke_all(user_id, keep=keep)
 
 
 @hookimpl

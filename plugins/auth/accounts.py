@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -10,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import SQL, ApiError, execute, get_db, hooks, now, one, rfc3339, rows, transaction
 from plugins.auth import emails
-from plugins.auth.schema import events, sessions, tokens, users
+from plugins.auth.schema import events, invites, mfa_challenges, sessions, tokens, users
 
 # PostgreSQL row locks on the account; SQLite's BEGIN IMMEDIATE already holds the whole database.
 _LOCK = {
@@ -35,8 +36,18 @@ def conflict(username: str, email: str) -> ApiError | None:
     return None
 
 
-def create(username: str, email: str, password_hash: str, roles: list[str]) -> dict[str, Any]:
-    """Insert an account; a concurrent registration of the same name becomes a 409."""
+def create(
+    username: str,
+    email: str,
+    password_hash: str,
+    roles: list[str],
+    *,
+    email_verified: bool = False,
+    claim: Callable[[int], list[str]] | None = None,
+) -> dict[str, Any]:
+    """Insert an account (``password_hash`` "" for none); a concurrent registration of the same
+    name becomes a 409. ``claim(user_id)`` runs in the insert's transaction (an invitation used
+    up there): the roles it returns are added, and what it raises rolls the account back."""
     try:
         with transaction():
             result = execute(
@@ -44,12 +55,16 @@ def create(username: str, email: str, password_hash: str, roles: list[str]) -> d
                     username=username,
                     email=email,
                     password_hash=password_hash,
-                    email_verified=False,
+                    email_verified=email_verified,
                     roles=json.dumps(roles),
                     created_at=now(),
                 )
             )
             user_id = result.inserted_primary_key[0]
+            granted = claim(user_id) if claim is not None else []
+            if granted:
+                merged = list(dict.fromkeys([*roles, *granted]))
+                execute(update(users).where(users.c.id == user_id).values(roles=json.dumps(merged)))
     except IntegrityError:
         raise conflict(username, email) or taken("username") from None
     return get(user_id)
@@ -171,6 +186,7 @@ def delete_account(user_id: int) -> bool:
 def delete_everything_of(user_id: int) -> None:
     """Drop the account and every auth row naming it (the ``user_deleted`` hook)."""
     with transaction():
-        for table in (sessions, tokens, events):
+        for table in (sessions, tokens, events, mfa_challenges):
             execute(delete(table).where(table.c.user_id == user_id))
+        execute(delete(invites).where(invites.c.used_by == user_id))
         execute(delete(users).where(users.c.id == user_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import has_request_context, request
@@ -21,8 +22,12 @@ TYPES = frozenset(
 )  # fmt: skip
 
 
+#: What another plugin may name an event it reports (``core.account_event``).
+PLUGIN_EVENT = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
 def record(user_id: int, kind: str) -> None:
-    assert kind in TYPES, kind
+    assert kind in TYPES or PLUGIN_EVENT.fullmatch(kind), kind
     ip, agent = (client_ip(), request.user_agent.string[:512]) if has_request_context() else (None, None)
     with transaction():
         if not accounts.lock(user_id):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -42,6 +42,8 @@ class SessionInfo(BaseModel):
     user_agent: str | None
     ip: str | None
     current: bool
+    #: How this session was signed in: RFC 8176 amr values (``pwd``, ``otp``, ``mfa``…).
+    methods: list[str]
 
 
 class Sessions(BaseModel):
@@ -63,3 +65,9 @@ class Export(BaseModel):
     """One section per plugin, named for it; auth's is always there."""
 
     auth: dict[str, Any]
+
+
+class Registration(BaseModel):
+    """Who may create an account on this site."""
+
+    registration: Literal["open", "invite", "closed"]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from core import Body
 from plugins.auth import emails, passwords
@@ -35,6 +36,8 @@ class Register(Body):
     username: str
     email: str
     password: str
+    #: The invitation's token, where registration is by invitation.
+    invite: str | None = Field(None, max_length=256)
 
     @field_validator("username")
     @classmethod
@@ -92,3 +95,30 @@ class ResetConfirm(Body):
 
 class TokenOnly(Body):
     token: str = Field(min_length=1, max_length=256)
+
+
+class MfaAnswer(Body):
+    """The second step of a sign-in: the challenge's token, a factor and its proof. The proof is
+    every other field (``code``, ``credential``, or a third-party factor's own)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    mfa_token: str = Field(min_length=1, max_length=256)
+    factor: str = Field(min_length=1, max_length=64)
+    code: str | None = Field(None, max_length=256)
+    credential: dict[str, Any] | None = None
+
+    def proof(self) -> dict[str, Any]:
+        return {
+            key: value
+            for key, value in self.model_dump().items()
+            if key not in ("mfa_token", "factor") and value is not None
+        }
+
+
+class Reauth(Body):
+    """A proof that it is still the account's owner: the password, a code or a credential."""
+
+    password: str | None = Field(None, min_length=1, max_length=MAX_PASSWORD_INPUT)
+    code: str | None = Field(None, min_length=1, max_length=256)
+    credential: dict[str, Any] | None = None

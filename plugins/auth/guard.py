@@ -29,14 +29,17 @@ def _failures(user: dict[str, Any]) -> tuple[str, str, str]:
 def check(user: dict[str, Any] | None, password: str) -> bool:
     """Whether ``password`` is ``user``'s. A wrong one counts against the account's budget.
 
-    ``user`` None (an unknown login) costs one hash check too, so both failures take as long.
+    ``user`` None (an unknown login) or without a password costs one hash check too, so every
+    failure takes as long.
     Raises ``429 rate_limited`` while the account's budget is spent, without hashing.
     """
     s = settings()
     if user is not None and not rate_limiter().test(*_failures(user), fail_closed=True):
         raise rate_limited()
-    stored = user["password_hash"] if user is not None else passwords.dummy_hash(s.bcrypt_rounds)
-    if passwords.check_password(password, stored, s.password_pepper) and user is not None:
+    # An unknown login, or an account without a password: one hash check all the same.
+    has_password = user is not None and bool(user["password_hash"])
+    stored = user["password_hash"] if has_password else passwords.dummy_hash(s.bcrypt_rounds)
+    if passwords.check_password(password, stored, s.password_pepper) and has_password:
         return True
     if user is not None:
         rate_limiter().hit(*_failures(user), fail_closed=True)

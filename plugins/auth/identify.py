@@ -44,12 +44,15 @@ def identify(request: Request) -> Identity | None:
     if row is None or row["user_id"] != int(claims["sub"]):
         raise sessions.revoked()
     roles = json.loads(row["roles"])
+    amr, auth_time = claims.get("amr"), claims.get("auth_time")
     return Identity(
         id=row["user_id"],
         username=row["username"],
         roles=frozenset(roles),
         session_id=claims["sid"],
         transport=transport,
+        methods=tuple(m for m in amr if isinstance(m, str)) if isinstance(amr, list) else (),
+        auth_time=auth_time if type(auth_time) is int else None,
         account={
             "id": row["user_id"],
             "username": row["username"],

@@ -7,12 +7,12 @@ from typing import Any
 from flask import Response, jsonify
 
 from core import Identity, hooks
-from plugins.auth import accounts, tokens
+from plugins.auth import accounts, sessions, tokens
 from plugins.auth.cookies import CookieNames, new_csrf_value, set_auth_cookies
 from plugins.auth.settings import settings
 
 #: Claims no plugin may override through ``extra_token_claims``.
-REGISTERED = frozenset({*tokens.REQUIRED_CLAIMS, tokens.SESSION_KEY, "gen", "csrf"})
+REGISTERED = frozenset({*tokens.REQUIRED_CLAIMS, tokens.SESSION_KEY, "gen", "csrf", "amr", "auth_time"})
 
 
 def token_response(
@@ -35,6 +35,8 @@ def token_response(
         "session_key": session["key"],
         "session_end": session["expires_at"],
         "csrf": csrf_value,
+        "amr": sessions.methods_of(session),
+        "auth_time": session.get("auth_time") or session.get("created_at"),
     }
     access, access_lifetime = tokens.issue(tokens.ACCESS, ttl=s.access_token_ttl, extra=extra, **common)
     refresh, refresh_lifetime = tokens.issue(

@@ -6,6 +6,8 @@ password is not a bad token, so its 401 challenge names a token error only when 
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, request
 
 from core import ApiError
@@ -27,3 +29,22 @@ def invalid_credentials() -> ApiError:
     if request.headers.get("Authorization"):
         challenge += f', error="invalid_token", error_description="{INVALID_CREDENTIALS}"'
     return ApiError(401, "invalid_credentials", INVALID_CREDENTIALS, challenge=challenge)
+
+
+class DetailedError(ApiError):
+    """An ``ApiError`` whose ``error`` object carries more than code and message (the MFA
+    challenge's ``mfa``, the step-up's ``methods``), as the contract shapes them."""
+
+    def __init__(self, status: int, code: str, message: str, **details: Any):
+        super().__init__(status, code, message)
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        body = super().to_dict()
+        body["error"].update(self.details)
+        return body
+
+
+def invalid_code() -> ApiError:
+    """The 401 of a wrong second factor."""
+    return ApiError(401, "invalid_code", "this code or credential is not right", challenge=REALM)

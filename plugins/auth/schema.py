@@ -1,4 +1,5 @@
-"""The auth plugin's tables and migrations: users, sessions, single-use tokens, activity.
+"""The auth plugin's tables and migrations: users, sessions, single-use tokens, activity, MFA
+challenges and invitations.
 
 The schema is fixed and constrained, so it is declared with SQLAlchemy Core (which dataset
 runs on) rather than grown column by column: NOT NULL, unique indexes and integer keys come
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    inspect,
     select,
     text,
     update,
@@ -40,6 +42,7 @@ users = Table(
     Column("id", Integer, primary_key=True),
     Column("username", String(32), nullable=False),
     Column("email", String(254), nullable=False),
+    # "" for an account without a password (made by another sign-in method or an invite).
     Column("password_hash", String(100), nullable=False),
     Column("email_verified", Boolean, nullable=False, default=False),
     Column("roles", Text, nullable=False),  # JSON array
@@ -67,6 +70,9 @@ sessions = Table(
     Column("ip", String(64)),
     # Random, carried by the session's tokens (claim ``sk``): a token names this row, not an id.
     Column("key", String(64), nullable=False),
+    # How the user proved who they are (a JSON array of RFC 8176 amr values) and when last.
+    Column("methods", Text, nullable=False, server_default=text("'[\"pwd\"]'")),
+    Column("auth_time", Float),
     sqlite_autoincrement=True,
 )
 
@@ -93,6 +99,36 @@ events = Table(
     Column("ip", String(64)),
     Column("user_agent", String(512)),
     Index("auth_events_user", "user_id", "id"),
+    sqlite_autoincrement=True,
+)
+
+
+mfa_challenges = Table(
+    "auth_mfa_challenges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, nullable=False, index=True),
+    # Only a hash of the opaque token the client holds.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("methods", Text, nullable=False),  # JSON array: the first step's amr values
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("used_at", Float),
+    Column("failures", Integer, nullable=False, default=0, server_default=text("0")),
+    sqlite_autoincrement=True,
+)
+
+invites = Table(
+    "auth_invites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("roles", Text, nullable=False),  # JSON array granted on register
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("used_at", Float),
+    Column("used_by", Integer, index=True),
     sqlite_autoincrement=True,
 )
 
@@ -140,6 +176,23 @@ def canonical_emails(db):
             held.add(canonical)
 
 
+def signin_model(db):
+    """0007: sessions keep their methods and last proof; MFA challenges and invitations.
+
+    Sessions that exist were password logins: ``["pwd"]``, proved when they started. On SQLite,
+    0005 rebuilt the table in the current shape, so the columns may be there already.
+    """
+    conn = db.executable
+    existing = {column["name"] for column in inspect(conn).get_columns("auth_sessions")}
+    if "methods" not in existing:
+        conn.exec_driver_sql("ALTER TABLE auth_sessions ADD COLUMN methods TEXT DEFAULT '[\"pwd\"]' NOT NULL")
+    if "auth_time" not in existing:
+        conn.exec_driver_sql("ALTER TABLE auth_sessions ADD COLUMN auth_time FLOAT")
+    conn.execute(update(sessions).values(auth_time=sessions.c.created_at))
+    mfa_challenges.create(conn, checkfirst=True)
+    invites.create(conn, checkfirst=True)
+
+
 MIGRATIONS = [
     Migration("auth", "0001_users", _creator(schema_v1.users)),
     Migration("auth", "0002_sessions", _creator(schema_v1.sessions)),
@@ -147,4 +200,5 @@ MIGRATIONS = [
     Migration("auth", "0004_events", _creator(schema_v1.events)),
     Migration("auth", "0005_ids_never_reused", never_reuse_ids),
     Migration("auth", "0006_canonical_emails", canonical_emails),
+    Migration("auth", "0007_signin_model", signin_model),
 ]

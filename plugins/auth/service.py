@@ -6,7 +6,7 @@ The route modules import this, never each other.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Response, request
@@ -69,8 +69,11 @@ def mail_link(user: dict[str, Any], kind: str, compose: Callable[[str, str], Any
             compose(user["email"], token)
 
 
-def new_session(user: dict[str, Any]) -> dict[str, Any]:
-    return sessions.create(user["id"], settings().session_max_age, request.user_agent.string, client_ip())
+def new_session(user: dict[str, Any], methods: Sequence[str] = ("pwd",)) -> dict[str, Any]:
+    """A session of ``user`` proved by ``methods`` (``amr`` values) now, from this request's device."""
+    return sessions.create(
+        user["id"], settings().session_max_age, request.user_agent.string, client_ip(), methods
+    )
 
 
 def me() -> dict[str, Any]:

@@ -11,7 +11,9 @@ can never fork a session.
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,8 +47,18 @@ def matches(session: dict[str, Any], key: Any) -> bool:
     return isinstance(key, str) and hmac.compare_digest(session["key"].encode(), key.encode())
 
 
-def create(user_id: int, max_age: int, user_agent: str, ip: str) -> dict[str, Any]:
-    """A new session; inside the caller's transaction when there is one."""
+def methods_of(session: dict[str, Any]) -> list[str]:
+    """The session's ``amr`` values (stored as a JSON array)."""
+    methods = session.get("methods")
+    if isinstance(methods, str):
+        return list(json.loads(methods))
+    return list(methods) if methods else ["pwd"]
+
+
+def create(
+    user_id: int, max_age: int, user_agent: str, ip: str, methods: Sequence[str] = ("pwd",)
+) -> dict[str, Any]:
+    """A new session proved by ``methods`` just now; inside the caller's transaction when there is one."""
     started = now()
     key = secrets.token_urlsafe(24)
     with transaction():
@@ -62,10 +74,32 @@ def create(user_id: int, max_age: int, user_agent: str, ip: str) -> dict[str, An
                 last_used_at=started,
                 user_agent=user_agent[:512],
                 ip=ip[:64],
+                methods=json.dumps(list(methods)),
+                auth_time=started,
             )
         )
         session_id = result.inserted_primary_key[0]
-    return {"id": session_id, "key": key, "generation": 1, "expires_at": started + max_age}
+    return {
+        "id": session_id,
+        "key": key,
+        "generation": 1,
+        "expires_at": started + max_age,
+        "methods": list(methods),
+        "auth_time": started,
+        "created_at": started,
+    }
+
+
+def proved_again(session_id: int) -> dict[str, Any] | None:
+    """Record a fresh proof (re-authentication) for a live session; the session after it, or
+    None when it has ended."""
+    with transaction():
+        changed = execute(
+            update(sessions)
+            .where(sessions.c.id == session_id, sessions.c.revoked_at.is_(None))
+            .values(auth_time=now())
+        ).rowcount
+    return get(session_id) if changed == 1 else None
 
 
 def for_request(session_id: int, key: Any) -> dict[str, Any] | None:

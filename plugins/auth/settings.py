@@ -36,6 +36,8 @@ class Limits(Section):
     password_check: str = "5/minute"
     #: Verification mails per account.
     verify_email_account: str = "3/hour"
+    #: Wrong second factors per account (at ``POST /api/auth/mfa`` and re-authentication by code).
+    mfa: str = "10/hour"
 
 
 class Settings(Section):
@@ -81,6 +83,12 @@ class Settings(Section):
     reset_page: str = "reset-password.html"
     #: Page of the site that confirms an email address.
     verify_page: str = "verify-email.html"
+    #: Seconds after the last proof (``auth_time``) during which sensitive actions need no new one.
+    reauth_max_age: int = Field(300, ge=0)
+    #: Who may create an account: anyone, only the holder of an invitation, or nobody.
+    registration: Literal["open", "invite", "closed"] = "open"
+    #: Page of the site that an invitation links to (``<site.url>/<page>?token=…``).
+    invite_page: str = "register.html"
     limits: Limits = Limits()
 
 

@@ -61,10 +61,15 @@ def issue(
     generation: int | None = None,
     csrf: str | None = None,
     extra: dict[str, Any] | None = None,
+    amr: list[str] | None = None,
+    auth_time: float | None = None,
 ) -> tuple[str, int]:
     """A signed token and how many seconds it lives (``exp - iat``); never valid past the
     session's absolute end. The lifetime comes from the token's own claims, so a body's
-    ``expires_in`` is exactly the TTL even when a second boundary passes meanwhile."""
+    ``expires_in`` is exactly the TTL even when a second boundary passes meanwhile.
+
+    ``amr`` and ``auth_time`` (RFC 8176 methods, the last proof) travel in the token, so a
+    request learns them without reading the session's row."""
     issued = int(time.time())
     expires = int(min(issued + ttl, session_end))
     claims: dict[str, Any] = dict(extra or {})
@@ -83,6 +88,10 @@ def issue(
         claims["gen"] = generation
     if csrf is not None:
         claims["csrf"] = csrf_hash(csrf)
+    if amr is not None:
+        claims["amr"] = list(amr)
+    if auth_time is not None:
+        claims["auth_time"] = int(auth_time)
     ring = keyring()
     token = jwt.encode(claims, ring.current, algorithm=ALGORITHM, headers={"kid": ring.current_kid})
     return token, max(0, expires - issued)

@@ -6,9 +6,20 @@ from typing import Any
 
 from flask import request
 
-from core import RateLimit, check_rate_limit, client_ip_key, endpoint, hooks, transaction, unauthorized
-from plugins.auth import accounts, activity, emails, guard, passwords, service, sessions, tokens
-from plugins.auth.answers import Tokens
+from core import RateLimit, check_rate_limit, client_ip_key, endpoint, hooks, unauthorized
+from plugins.auth import (
+    accounts,
+    activity,
+    emails,
+    guard,
+    passwords,
+    registration,
+    service,
+    sessions,
+    signin,
+    tokens,
+)
+from plugins.auth.answers import Registration, Tokens
 from plugins.auth.bodies import Login, Password, RefreshToken, Register
 from plugins.auth.cookies import check_csrf
 from plugins.auth.identify import bearer_token
@@ -32,33 +43,53 @@ def _ip_and_account(user: dict[str, Any] | None, login: str) -> tuple[str, ...]:
     status=201,
     response=Tokens,
     rate_limits=[RateLimit("register", service.limit("register"))],
-    responses={409: "username_taken or email_taken"},
+    responses={
+        403: "registration_closed: closed, or by invitation and the invitation is missing, used, "
+        "expired or for another address",
+        409: "username_taken or email_taken",
+    },
 )
 def register(body: Register):
-    """Create an account and log it in."""
+    """Create an account and log it in (as ``plugins.auth.registration`` allows)."""
+    use_up = registration.admit(body.email, body.invite)
     clash = accounts.conflict(body.username, body.email)
     if clash is not None:
         raise clash
     user = accounts.create(
-        body.username, body.email, service.password_hash(body.password), settings().default_roles
+        body.username,
+        body.email,
+        service.password_hash(body.password),
+        settings().default_roles,
+        claim=use_up,
     )
-    session = service.new_session(user)
+    session = service.new_session(user, ["pwd"])
     activity.record(user["id"], "register")
     hooks().user_created(user=accounts.public(user))
     return token_response(user, session, session["generation"], status=201)
+
+
+@auth.get("/registration")
+@endpoint(response=Registration)
+def registration_mode():
+    """Who may create an account here: ``open``, ``invite`` (with an invitation) or ``closed``."""
+    return {"registration": settings().registration}
 
 
 @auth.post("/login")
 @endpoint(
     body=Login,
     response=Tokens,
-    responses={401: "invalid_credentials", 503: "the login limits cannot be counted right now"},
+    responses={
+        401: "invalid_credentials, or mfa_required with error.mfa {token, factors, expires_in}",
+        503: "the login limits cannot be counted right now",
+    },
     rate_limits=[
         RateLimit("login_ip", service.limit("login_ip"), fail_closed=True),
     ],
 )
 def login(body: Login):
-    """Log in with username or email and password; a new session starts."""
+    """Log in with username or email and password: a new session, or the MFA challenge when
+    the account has a second factor."""
     s = settings()
     user = accounts.find_by_login(body.username)
     # Counted here, not by the decorator: the key is the account this one lookup found.
@@ -68,18 +99,18 @@ def login(body: Login):
     stronger = None
     if passwords.cost_of(user["password_hash"]) < s.bcrypt_rounds:  # never weaken a stored hash
         stronger = service.password_hash(body.password)
-    # The password was checked outside any transaction (bcrypt is slow): the session starts only
-    # if it is still the account's password, so a change that ended the others ends this too.
-    with transaction():
+
+    def still_the_password() -> None:
+        # The password was checked outside any transaction (bcrypt is slow): the session starts
+        # only if it is still the account's password, so a change that ended the others ends this too.
         if not accounts.password_unchanged(
             user["id"], user["password_version"], exclusive=stronger is not None
         ):
             raise service.invalid_credentials()
         if stronger is not None:
             accounts.set_password_hash(user["id"], stronger)
-        session = service.new_session(user)
-    activity.record(user["id"], "login")
-    return token_response(user, session, session["generation"])
+
+    return signin.finish(user, ["pwd"], before=still_the_password)
 
 
 @auth.post("/refresh")

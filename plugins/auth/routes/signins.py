@@ -23,6 +23,7 @@ def list_sessions():
                 "user_agent": row["user_agent"],
                 "ip": row["ip"],
                 "current": row["id"] == identity.session_id,
+                "methods": sessions.methods_of(row),
             }
             for row in sessions.active(identity.id)
         ]

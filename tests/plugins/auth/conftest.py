@@ -7,6 +7,7 @@ backend wrote, and decodes or forges JWTs with PyJWT using the key the test conf
 from __future__ import annotations
 
 import base64
+import contextlib
 import email
 import email.policy
 import hashlib
@@ -15,7 +16,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -582,3 +583,34 @@ def expire_stored(app: Any, found: Iterable[tuple[str, str, Any]], by: float) ->
             new=_shifted(value, -by),
             old=value,
         )
+
+
+# -------------------------------------------------------------------------------------------------
+# time
+# -------------------------------------------------------------------------------------------------
+
+
+class Clock:
+    """Runs steps of a test in the past, without sleeping: ``with clock.ago(301): login(…)``
+    makes that login (its session, tokens, challenge) five minutes old now.
+
+    ``time.time`` is moved, which every expiry reads; it is moved back rather than forward
+    because PyJWT refuses a token whose ``iat`` is ahead of the real clock."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.offset = 0.0
+        real = time.time
+        monkeypatch.setattr(time, "time", lambda: real() + self.offset)
+
+    @contextlib.contextmanager
+    def ago(self, seconds: float) -> Iterator[None]:
+        self.offset -= seconds
+        try:
+            yield
+        finally:
+            self.offset += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return Clock(monkeypatch)

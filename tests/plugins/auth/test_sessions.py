@@ -48,7 +48,8 @@ def test_sessions_lists_each_login_with_its_fields(client, account):
     sessions = sessions_of(client, account.access)
     assert len(sessions) == 2
     for session in sessions:
-        assert set(session) == {"id", "created_at", "last_used_at", "user_agent", "ip", "current"}
+        assert set(session) == {"id", "created_at", "last_used_at", "user_agent", "ip", "current", "methods"}
+        assert session["methods"] == ["pwd"]  # contract v2: how each session signed in
         assert isinstance(session["id"], int) and not isinstance(session["id"], bool)
         assert abs(seconds_since(session["created_at"])) < 60
         assert abs(seconds_since(session["last_used_at"])) < 60

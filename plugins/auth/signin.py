@@ -1,0 +1,67 @@
+"""The end of a successful first step, whatever the method: a session, or the MFA challenge.
+
+Password login, ``core.sign_in`` (the ``start_session`` hook) and ``POST /api/auth/mfa`` all end
+here, so every sign-in answers as login does: the token body and cookies, or ``401
+mfa_required`` with no cookie and no token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from flask import Response
+
+from core import second_factors, transaction
+from plugins.auth import activity, challenges, service
+from plugins.auth.issuance import token_response
+from plugins.auth.responses import DetailedError
+
+#: The amr value added when two factors were used.
+MFA = "mfa"
+
+
+def mfa_required(token: str, factors: list[str]) -> DetailedError:
+    return DetailedError(
+        401,
+        "mfa_required",
+        "a second factor is needed: send it to POST /api/auth/mfa with this token",
+        mfa={"token": token, "factors": factors, "expires_in": challenges.LIFETIME},
+    )
+
+
+def combined(first: Sequence[str], factor: str) -> list[str]:
+    """The ``amr`` of a first step and a second factor: both, and ``mfa``, each once."""
+    methods: list[str] = []
+    for value in (*first, factor, MFA):
+        if value and value not in methods:
+            methods.append(value)
+    return methods
+
+
+def finish(
+    user: dict[str, Any],
+    methods: Sequence[str],
+    *,
+    multi_factor: bool = False,
+    before: Callable[[], None] | None = None,
+    status: int = 200,
+) -> Response:
+    """A session proved by ``methods``, or the MFA challenge when the user has a second factor
+    and the step was not already multi-factor.
+
+    ``before`` runs first inside the transaction that stores the session or the challenge (a
+    password login checks there that the password it verified is still the account's).
+    """
+    factors = [] if multi_factor else second_factors(user["id"])
+    with transaction():
+        if before is not None:
+            before()
+        if factors:
+            token = challenges.create(user["id"], methods)
+        else:
+            session = service.new_session(user, methods)
+    if factors:
+        raise mfa_required(token, factors)
+    activity.record(user["id"], "login")
+    return token_response(user, session, session["generation"], status=status)
