@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from core import get_settings, hooks, plugin_settings
-from plugins.auth import accounts, mail, mailfiles, passwords, sessions
+from core import get_settings, hooks, plugin_settings, transaction
+from plugins.auth import accounts, invites, mail, mailfiles, passwords, sessions
 from plugins.auth.bodies import USERNAME, check_email
 
 users = AppGroup("users", help="Manage user accounts.")
@@ -47,6 +47,30 @@ def create_user(name: str, email: str, password: str, roles: tuple[str, ...]) ->
     user = accounts.create(name, email, hashed, [*settings.default_roles, *roles])
     hooks().user_created(user=accounts.public(user))
     click.echo(f"created user {user['username']} (id {user['id']})")
+
+
+@users.command("invite")
+@click.argument("email")
+@click.option("--role", "roles", multiple=True, help="Role the account gets on register (repeatable).")
+def invite(email: str, roles: tuple[str, ...]) -> None:
+    """Mail EMAIL a single-use invitation to register (7 days); prints the link too."""
+    try:
+        email = check_email(email)
+    except ValueError as exc:
+        raise click.ClickException(f"email: {exc}") from None
+    if accounts.find_by_email(email) is not None:
+        raise click.ClickException(f"{email} already has an account")
+    with transaction():
+        url = mail.invitation_message(email, invites.create(email, roles))
+    settings = plugin_settings("auth")
+    granted = ", ".join(dict.fromkeys([*settings.default_roles, *roles]))
+    click.echo(
+        f"invited {email} (roles on register: {granted}); mailed through {settings.mail_backend}: {url}"
+    )
+    if settings.registration == "closed":
+        click.echo(
+            "note: plugins.auth.registration is closed: the invitation works once it is open or invite"
+        )
 
 
 @users.command("list")

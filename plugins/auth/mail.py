@@ -81,3 +81,16 @@ def verification_message(to: str, token: str) -> None:
         "Confirm your email address",
         f"To confirm this address for your account, open:\n{url}\n\nThe link works once, for 30 minutes.\n",
     )
+
+
+def invitation_message(to: str, token: str) -> str:
+    """Queue the invitation to ``to``; the link it carries."""
+    url = link(plugin_settings("auth").invite_page, token)
+    site = get_settings().site.url
+    send(
+        to,
+        "You are invited",
+        f"You are invited to create an account at {site}.\n\nTo create it, open:\n{url}\n\n"
+        "The link works once, for 7 days, for this address only.\n",
+    )
+    return url
