@@ -46,6 +46,8 @@ class Settings(Section):
 
 def _origin(entry: str) -> str:
     """``entry`` as a browser writes an origin (the clientDataJSON's ``origin``), or ValueError."""
+    if "*" in entry:
+        raise ValueError(f"{entry!r}: wildcards are not allowed; list each origin exactly")
     parts = urlsplit(entry.strip())
     try:
         port = parts.port
