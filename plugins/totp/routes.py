@@ -27,7 +27,7 @@ CONFIRM_LIMIT = "totp_confirm"
 REAUTH = "reauth_required: the last sign-in is not recent; send a proof or call POST /api/auth/reauth"
 
 
-class Proof(Body):
+class TotpProof(Body):
     """A fresh proof for a sensitive action, needed only when the last sign-in is not recent."""
 
     password: str | None = Field(None, max_length=1024)
@@ -35,16 +35,16 @@ class Proof(Body):
     credential: dict[str, Any] | None = None
 
 
-class Code(Body):
+class TotpCode(Body):
     code: str = Field(min_length=1, max_length=64)
 
 
-class Status(BaseModel):
+class TotpStatus(BaseModel):
     enabled: bool
     recovery_codes_left: int
 
 
-class Setup(BaseModel):
+class TotpSetup(BaseModel):
     secret: str
     otpauth_uri: str
 
@@ -53,7 +53,7 @@ class RecoveryCodes(BaseModel):
     recovery_codes: list[str]
 
 
-def _recently_proved(body: Proof) -> int:
+def _recently_proved(body: TotpProof) -> int:
     """The user's id, once the sign-in is recent enough or ``body`` proves a factor now."""
     return require_recent_auth(proof=body.model_dump(exclude_none=True)).id
 
@@ -63,7 +63,7 @@ def _issuer() -> str:
 
 
 @bp.get("")
-@endpoint(auth=True, response=Status)
+@endpoint(auth=True, response=TotpStatus)
 def get_status():
     """Whether an authenticator is on, and how many recovery codes are left."""
     return enrolments.status(current_identity().id)
@@ -71,15 +71,17 @@ def get_status():
 
 @bp.post("/setup")
 @endpoint(
-    body=Proof,
+    body=TotpProof,
     body_optional=True,
     auth=True,
-    response=Setup,
+    response=TotpSetup,
     responses={403: REAUTH, 409: "already_enrolled: remove the authenticator first"},
 )
-def setup(body: Proof):
-    """A new secret and its ``otpauth://`` URI (drawn as a QR code by the page); nothing is
-    on until ``POST /api/totp/confirm``. A second setup replaces the pending secret."""
+def setup(body: TotpProof):
+    """Start enrolling an authenticator app: a new secret and its otpauth:// URI.
+
+    The page draws the URI as a QR code; nothing is on until ``POST /api/totp/confirm``. A
+    second setup replaces the pending secret."""
     identity = current_identity()
     if enrolments.status(identity.id)["enabled"]:
         raise enrolments.already_enrolled()  # before the step-up: a proof is not spent for nothing
@@ -91,7 +93,7 @@ def setup(body: Proof):
 
 @bp.post("/confirm")
 @endpoint(
-    body=Code,
+    body=TotpCode,
     auth=True,
     response=RecoveryCodes,
     responses={
@@ -100,9 +102,10 @@ def setup(body: Proof):
         429: "rate_limited: too many wrong codes",
     },
 )
-def confirm(body: Code):
-    """Turn the authenticator on with a code it shows: ten recovery codes, shown this once.
-    The user's other sessions end."""
+def confirm(body: TotpCode):
+    """Turn the authenticator on with a code it shows; answers ten recovery codes.
+
+    The codes are shown this once. The user's other sessions end."""
     user_id = current_identity().id
     limit = (CONFIRM_LIMIT, settings().limits.confirm, str(user_id))
     if not rate_limiter().test(*limit, fail_closed=True):
@@ -115,20 +118,20 @@ def confirm(body: Code):
 
 
 @bp.delete("")
-@endpoint(body=Proof, body_optional=True, auth=True, status=204, responses={403: REAUTH})
-def remove(body: Proof):
+@endpoint(body=TotpProof, body_optional=True, auth=True, status=204, responses={403: REAUTH})
+def remove(body: TotpProof):
     """Remove the authenticator (or a pending setup) and its recovery codes."""
     enrolments.disable(_recently_proved(body))
 
 
 @bp.post("/recovery-codes")
 @endpoint(
-    body=Proof,
+    body=TotpProof,
     body_optional=True,
     auth=True,
     response=RecoveryCodes,
     responses={403: REAUTH, 409: "not_enrolled: no authenticator is on"},
 )
-def new_recovery_codes(body: Proof):
+def new_recovery_codes(body: TotpProof):
     """Ten new recovery codes; the old ones stop working."""
     return {"recovery_codes": enrolments.regenerate(_recently_proved(body))}

@@ -141,8 +141,8 @@ class User:
     def enrol(self) -> list[str]:
         """Set up and confirm with the code of the previous step (so the current and the next
         step stay unused for the test); the recovery codes."""
-        fresh_step()
         assert self.setup().status_code == 200
+        fresh_step()
         response = self.confirm(self.code(-1))
         assert response.status_code == 200, response.get_data(as_text=True)
         return self.recovery_codes
