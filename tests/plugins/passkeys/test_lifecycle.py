@@ -180,3 +180,12 @@ def test_extra_origins_must_be_origins(database_url, tmp_path, origin):
     }
     with pytest.raises(ConfigError, match="extra_origins"):
         create_app(config, environ={}, instance_path=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("url", "flagged"), [("http://127.0.0.1:5000", True), ("https://www.example.com", False)]
+)
+def test_the_deploy_check_flags_an_ip_address_as_relying_party(make_passkeys_app, url, flagged):
+    app = make_passkeys_app(config={"site": {"url": url}})
+    result = app.test_cli_runner().invoke(args=["check", "--deploy"])
+    assert ("plugins.passkeys.rp_id" in result.output) is flagged, result.output
