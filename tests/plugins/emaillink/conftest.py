@@ -1,0 +1,125 @@
+"""Fixtures and helpers for the emaillink plugin's HTTP tests (api-v2.md, "`emaillink` plugin").
+
+Apps enable ``auth`` and ``emaillink`` with the file mail backend; the tests read the .eml files
+it writes, take the link's token and the code out of them as a person would, and talk to the
+app only through HTTP.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import deep_merge
+from tests.plugins.auth.conftest import (
+    JWT_KEY,
+    link_token,
+    mails,
+    post,
+    text_of,
+    update_rows,
+    wait_for_mails,
+)
+
+#: The page of the link, by default.
+PAGE = "email-link.html"
+CODE = re.compile(r"\b(\d{6})\b")
+
+
+@pytest.fixture
+def mail_dir(tmp_path: Path) -> Path:
+    return tmp_path / "mail"
+
+
+@pytest.fixture
+def make_link_app(make_app: Callable[..., Any], mail_dir: Path) -> Callable[..., Any]:
+    """``make_link_app(emaillink={...}, auth={...}, config={...}, plugins=[...], rate_limits=False)``."""
+
+    def build(
+        emaillink: Mapping[str, Any] | None = None,
+        auth: Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | None = None,
+        plugins: Iterable[Any] = (),
+        rate_limits: bool = False,
+        enabled: Iterable[str] = ("auth", "emaillink"),
+    ) -> Any:
+        auth_settings = deep_merge(
+            {"bcrypt_rounds": 4, "jwt_key": JWT_KEY, "mail_backend": "file", "mail_dir": str(mail_dir)},
+            auth or {},
+        )
+        overrides = deep_merge(
+            {
+                "plugins": {
+                    "enabled": list(enabled),
+                    "auth": auth_settings,
+                    "emaillink": dict(emaillink or {}),
+                },
+                "rate_limits": {"enabled": rate_limits},
+            },
+            config or {},
+        )
+        return make_app(overrides, plugins=list(plugins))
+
+    return build
+
+
+@pytest.fixture
+def app(make_link_app: Callable[..., Any]) -> Any:
+    return make_link_app()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client(use_cookies=False)
+
+
+def ask(client: Any, address: str, **kwargs: Any) -> Any:
+    return post(client, "/api/emaillink", {"email": address}, **kwargs)
+
+
+def confirm(client: Any, **body: Any) -> Any:
+    return post(client, "/api/emaillink/confirm", body)
+
+
+class Mailed:
+    """One sign-in mail: the message, its link's token and its code."""
+
+    def __init__(self, message: EmailMessage) -> None:
+        self.message = message
+        self.text = text_of(message)
+        self.token = link_token(message)
+        codes = CODE.findall(self.text.replace(self.token, ""))
+        assert codes, f"no 6-digit code in:\n{self.text}"
+        self.code = codes[0]
+
+
+def mailed(client: Any, mail_dir: Path, address: str = "alice@example.com", **kwargs: Any) -> Mailed:
+    """Ask for a sign-in mail for ``address`` and return it (fails unless one arrives)."""
+    before = len(mails(mail_dir))
+    response = ask(client, address, **kwargs)
+    assert response.status_code == 202, response.get_data(as_text=True)
+    return Mailed(wait_for_mails(mail_dir, before + 1)[-1])
+
+
+def link_rows(app: Any) -> list[dict[str, Any]]:
+    """Every row of the plugin's tables (``emaillink_*``), as stored."""
+    database = app.extensions["annex"].db
+    try:
+        found = []
+        for table in database.tables:
+            if table.startswith("emaillink"):
+                found.extend(dict(row) for row in database.query(f'SELECT * FROM "{table}"'))
+        return found
+    finally:
+        database.release()
+
+
+def age_links(app: Any, seconds: float) -> None:
+    """Move every link's expiry ``seconds`` into the past (as if that long had gone by)."""
+    statement = "UPDATE emaillink_links SET expires_at = expires_at - :s, created_at = created_at - :s"
+    update_rows(app, statement, s=seconds)
