@@ -1,4 +1,5 @@
-// The first script of a page that a mailed link opens (reset-password.html, verify-email.html):
+// The first script of a page that a mailed link opens (reset-password.html, verify-email.html,
+// register.html for an invitation):
 // a classic script, loaded synchronously right after <meta name="referrer" content="no-referrer">,
 // so it runs before the page requests anything else. It takes the one-time token out of the
 // address bar (history.replaceState), where history, screenshots, extensions and the Referer of

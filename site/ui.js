@@ -11,6 +11,17 @@ const MESSAGES = {
   token_revoked: 'Your session has ended. Log in again.',
   unauthorized: 'You are not logged in.',
   invalid_token: 'This link has expired or was already used. Ask for a new one.',
+  invalid_code: 'That code is not right.',
+  registration_closed: 'This site is not taking new accounts.',
+  account_disabled: 'This account has been disabled.',
+  reauth_required: 'Confirm it is you first.',
+  already_enrolled: 'Two-step verification is on already.',
+  last_sign_in_method: 'This is the last way you can sign in: add another one before removing it.',
+  invalid_credential: 'The passkey could not be verified. Try again.',
+  passkey_cancelled: 'The passkey prompt was closed before it finished. Try again.',
+  passkey_exists: 'This device already holds a passkey for your account.',
+  passkey_unsupported: 'This browser cannot use passkeys on this site.',
+  passkey_failed: 'The passkey did not work. Try again.',
 };
 
 export function message(error) {

@@ -1,6 +1,7 @@
 import * as annex from '/annex.js';
 import { AnnexError } from '/annex.js';
-import { clearErrors, fieldError, message, onSubmit, status, when } from '/ui.js';
+import { clearErrors, fieldError, formError, message, onSubmit, status, when } from '/ui.js';
+import qrcode from '/vendor/qrcode-generator/qrcode.js';
 
 const $ = (id) => document.getElementById(id);
 const PROFILE_FIELDS = ['display_name', 'bio', 'avatar_url'];
@@ -15,7 +16,16 @@ const EVENTS = {
   password_changed: 'Password changed',
   password_reset: 'Password reset by email',
   email_verified: 'Email address confirmed',
+  mfa_enabled: 'Two-step verification turned on',
+  mfa_disabled: 'Two-step verification turned off',
+  recovery_code_used: 'Signed in with a recovery code',
+  recovery_codes_regenerated: 'New recovery codes made',
+  passkey_added: 'Passkey added',
+  passkey_removed: 'Passkey removed',
+  passkey_clone_suspected: 'A copied passkey was refused',
 };
+/** How a session was signed in, from its `methods` (RFC 8176 amr values). */
+const METHODS = { pwd: 'password', otp: 'authenticator code', hwk: 'passkey', swk: 'passkey', fed: 'another site', mail: 'emailed link' };
 let profile = null;
 let note = null;
 
@@ -33,6 +43,12 @@ function device(agent) {
     : /Windows/.test(agent) ? 'Windows' : /Mac OS X/.test(agent) ? 'macOS'
     : /Linux/.test(agent) ? 'Linux' : 'an unknown system';
   return `${browser} on ${system}`;
+}
+
+/** `some_event` → "Some event", for activity this page has no words for. */
+function humanise(type) {
+  const text = String(type).replace(/_/g, ' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function element(tag, properties = {}, ...children) {
@@ -135,9 +151,10 @@ async function loadSessions() {
   const rows = (await annex.sessions()).map((session) => {
     const title = element('p', {}, element('strong', { textContent: device(session.user_agent) }));
     if (session.current) title.append(' ', element('span', { className: 'badge ok', textContent: 'this device' }));
+    const how = [...new Set((session.methods || []).map((method) => METHODS[method]).filter(Boolean))];
     const meta = element('p', {
       className: 'meta',
-      textContent: `${session.ip || 'unknown address'} · logged in ${when(session.created_at)} · last active ${when(session.last_used_at)}`,
+      textContent: `${session.ip || 'unknown address'} · logged in ${when(session.created_at)}${how.length ? ` with ${how.join(' and ')}` : ''} · last active ${when(session.last_used_at)}`,
     });
     const button = element('button', {
       type: 'button',
@@ -239,7 +256,7 @@ async function loadActivity() {
       element(
         'div',
         { className: 'what' },
-        element('p', {}, element('strong', { textContent: EVENTS[event.type] || event.type })),
+        element('p', {}, element('strong', { textContent: EVENTS[event.type] || humanise(event.type) })),
         element('p', {
           className: 'meta',
           textContent: `${when(event.at)} · ${event.ip || 'unknown address'} · ${device(event.user_agent)}`,
@@ -255,6 +272,355 @@ function refreshLists() {
     status($('sessions-status'), message(error), true),
   );
 }
+
+// --- step-up: confirm it is you, then retry ------------------------------------------------------
+
+const reauthDialog = $('reauth-dialog');
+const reauthForm = $('reauth-form');
+let proving = null; // {resolve, methods, with: 'password' | 'code'}
+
+function proveWith(kind) {
+  proving.with = kind;
+  const codes = proving.methods.includes('totp') || proving.methods.includes('recovery_code');
+  $('reauth-password-field').hidden = kind !== 'password';
+  $('reauth-code-field').hidden = kind !== 'code';
+  const other = kind === 'password' ? (codes ? 'code' : null) : proving.methods.includes('password') ? 'password' : null;
+  $('reauth-switch').hidden = !other;
+  $('reauth-switch').textContent = other === 'code' ? 'Use an authenticator or recovery code instead' : 'Use your password instead';
+  $('reauth-switch').dataset.to = other || '';
+  $('reauth-or').hidden = !other || $('reauth-passkey').hidden;
+  clearErrors(reauthForm);
+}
+
+/** Ask for a proof among `methods` (of a 403 reauth_required) and send it; true once accepted. */
+function askProof(methods, text) {
+  reauthForm.reset();
+  $('reauth-username').value = profile.username;
+  $('reauth-text').textContent = text;
+  const passkey = methods.includes('passkey') && annex.passkeys.supported();
+  $('reauth-passkey').hidden = !passkey;
+  const first = methods.includes('password') ? 'password' : methods.some((m) => m === 'totp' || m === 'recovery_code') ? 'code' : null;
+  return new Promise((resolve) => {
+    proving = { resolve, methods, with: first };
+    if (first) proveWith(first);
+    else {
+      for (const id of ['reauth-password-field', 'reauth-code-field', 'reauth-switch']) $(id).hidden = true;
+      $('reauth-or').hidden = true;
+    }
+    reauthForm.querySelector('[type=submit]').hidden = !first;
+    reauthDialog.showModal();
+    (first === 'password' ? $('reauth-password') : first === 'code' ? $('reauth-code') : $('reauth-passkey')).focus();
+  });
+}
+
+function proved() {
+  const { resolve } = proving;
+  proving = null;
+  reauthDialog.close();
+  resolve(true);
+}
+
+$('reauth-switch').addEventListener('click', (event) => {
+  proveWith(event.currentTarget.dataset.to);
+  (proving.with === 'password' ? $('reauth-password') : $('reauth-code')).focus();
+});
+
+onSubmit(
+  reauthForm,
+  async ({ password, code }) => {
+    const proof = proving.with === 'password' ? { password } : { code: code.replace(/\s+/g, '') };
+    if (!Object.values(proof)[0]) {
+      const [name, text] = proving.with === 'password' ? ['password', 'Enter your password.'] : ['code', 'Enter a code.'];
+      fieldError(reauthForm, name, text).focus();
+      return;
+    }
+    await annex.reauth(proof);
+    proved();
+  },
+  {
+    invalid_credentials: ['password', 'That is not your password.'],
+    invalid_code: ['code', 'That code is not right.'],
+  },
+);
+
+$('reauth-passkey').addEventListener('click', async () => {
+  clearErrors(reauthForm);
+  try {
+    await annex.reauth({ passkey: true });
+    proved();
+  } catch (error) {
+    const wrong = error instanceof AnnexError && (error.code === 'invalid_code' || error.code === 'invalid_credentials');
+    formError(reauthForm, wrong ? 'That passkey is not one of your account’s.' : message(error));
+    reauthForm.querySelector('.form-error').focus();
+  }
+});
+$('reauth-cancel').addEventListener('click', () => reauthDialog.close());
+reauthDialog.addEventListener('close', () => {
+  proving?.resolve(false);
+  proving = null;
+});
+
+/**
+ * Run `action`; when it answers 403 reauth_required, ask for a proof (`text` says why), then
+ * run it again. Resolves `{done: true, value}`, or `{done: false}` when the person cancelled.
+ */
+async function stepUp(action, text) {
+  try {
+    return { done: true, value: await action() };
+  } catch (error) {
+    if (!(error instanceof AnnexError) || error.code !== 'reauth_required') throw error;
+    if (!(await askProof(error.methods, text))) return { done: false };
+    return { done: true, value: await action() };
+  }
+}
+
+/** A button's click runs `task`; failures go to the status region `where`. */
+function onClick(button, where, task) {
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    status(where, '');
+    try {
+      await task();
+    } catch (error) {
+      if (!(error instanceof AnnexError)) console.error(error);
+      status(where, message(error), true);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+async function copyText(text, where, done) {
+  try {
+    await navigator.clipboard.writeText(text);
+    status(where, done);
+  } catch {
+    status(where, 'Copying is not allowed here: select the text and copy it yourself.', true);
+  }
+}
+
+// --- two-step verification (TOTP) ------------------------------------------------------------------
+
+let totpState = null;
+let recoveryCodes = [];
+
+function showTotp() {
+  const on = totpState.enabled;
+  const enrolling = !$('totp-enrol').hidden;
+  $('totp-badge').textContent = on ? 'on' : 'off';
+  $('totp-badge').className = `badge ${on ? 'ok' : 'warn'}`;
+  const left = totpState.recovery_codes_left;
+  $('totp-summary').textContent = on ? `Sign-ins ask for a code. ${left} recovery code${left === 1 ? '' : 's'} left.` : '';
+  $('totp-off').hidden = on || enrolling;
+  $('totp-on').hidden = !on;
+}
+
+async function loadTotp() {
+  try {
+    totpState = await annex.totp.status();
+  } catch (error) {
+    if (error instanceof AnnexError && error.status === 404) return; // the site has no TOTP plugin
+    throw error;
+  }
+  $('totp-section').hidden = false;
+  showTotp();
+}
+
+/** Draw `text` as a QR code into the SVG `svg` (one square path per dark module, 4 modules quiet zone). */
+function drawQr(svg, text) {
+  const qr = qrcode(0, 'M');
+  qr.addData(text);
+  qr.make();
+  const count = qr.getModuleCount();
+  const margin = 4;
+  let path = '';
+  for (let row = 0; row < count; row += 1) {
+    for (let column = 0; column < count; column += 1) {
+      if (qr.isDark(row, column)) path += `M${column + margin} ${row + margin}h1v1h-1z`;
+    }
+  }
+  const ns = 'http://www.w3.org/2000/svg';
+  const size = count + 2 * margin;
+  const background = document.createElementNS(ns, 'rect');
+  Object.entries({ width: size, height: size, fill: '#fff' }).forEach(([k, v]) => background.setAttribute(k, v));
+  const modules = document.createElementNS(ns, 'path');
+  modules.setAttribute('d', path);
+  modules.setAttribute('fill', '#000');
+  svg.setAttribute('viewBox', `0 0 ${size} ${size}`);
+  svg.setAttribute('shape-rendering', 'crispEdges');
+  svg.replaceChildren(background, modules);
+}
+
+function showRecoveryCodes(codes) {
+  recoveryCodes = codes;
+  $('recovery-list').replaceChildren(...codes.map((code) => element('li', {}, element('code', { textContent: code }))));
+  $('recovery-codes').hidden = false;
+  $('recovery-codes').focus();
+}
+
+onClick($('totp-start'), $('totp-status'), async () => {
+  const setup = await stepUp(() => annex.totp.setup(), 'To set up two-step verification, confirm it is you.');
+  if (!setup.done) return;
+  drawQr($('totp-qr'), setup.value.otpauth_uri);
+  $('totp-secret').textContent = setup.value.secret.replace(/(.{4})(?=.)/g, '$1 ');
+  $('totp-enrol').reset();
+  clearErrors($('totp-enrol'));
+  $('totp-enrol').hidden = false;
+  showTotp();
+  $('totp-code').focus();
+});
+
+$('copy-secret').addEventListener('click', () =>
+  copyText($('totp-secret').textContent.replace(/\s+/g, ''), $('totp-status'), 'The key was copied.'),
+);
+
+$('totp-cancel').addEventListener('click', () => {
+  $('totp-enrol').hidden = true;
+  $('totp-qr').replaceChildren();
+  $('totp-secret').textContent = '';
+  showTotp();
+});
+
+onSubmit(
+  $('totp-enrol'),
+  async ({ code }) => {
+    const digits = code.replace(/\s+/g, '');
+    if (!/^\d{6}$/.test(digits)) {
+      fieldError($('totp-enrol'), 'code', 'Enter the 6 digits the app shows.').focus();
+      return;
+    }
+    const codes = await annex.totp.confirm(digits);
+    $('totp-enrol').hidden = true;
+    $('totp-qr').replaceChildren();
+    $('totp-secret').textContent = '';
+    totpState = await annex.totp.status();
+    showTotp();
+    status($('totp-status'), 'Two-step verification is on. Your other sessions have ended.');
+    showRecoveryCodes(codes);
+    refreshLists();
+  },
+  { invalid_code: ['code', 'That code is not right. Enter the code the app shows now.'] },
+);
+
+$('copy-codes').addEventListener('click', () =>
+  copyText(recoveryCodes.join('\n'), $('totp-status'), 'The recovery codes were copied.'),
+);
+$('codes-done').addEventListener('click', () => {
+  recoveryCodes = [];
+  $('recovery-list').replaceChildren();
+  $('recovery-codes').hidden = true;
+  status($('totp-status'), '');
+  (totpState.enabled ? $('totp-regenerate') : $('totp-start')).focus();
+});
+
+onClick($('totp-regenerate'), $('totp-status'), async () => {
+  const made = await stepUp(
+    () => annex.totp.regenerateRecoveryCodes(),
+    'New recovery codes replace the old ones. First confirm it is you.',
+  );
+  if (!made.done) return;
+  totpState = await annex.totp.status();
+  showTotp();
+  status($('totp-status'), 'New recovery codes: the old ones no longer work.');
+  showRecoveryCodes(made.value);
+  refreshLists();
+});
+
+onClick($('totp-disable'), $('totp-status'), async () => {
+  const off = await stepUp(() => annex.totp.disable(), 'To turn off two-step verification, confirm it is you.');
+  if (!off.done) return;
+  $('recovery-codes').hidden = true;
+  totpState = await annex.totp.status();
+  showTotp();
+  status($('totp-status'), 'Two-step verification is off.');
+  refreshLists();
+});
+
+// --- passkeys ----------------------------------------------------------------------------------------
+
+async function loadPasskeys() {
+  let list;
+  try {
+    list = await annex.passkeys.list();
+  } catch (error) {
+    if (error instanceof AnnexError && error.status === 404) return; // the site has no passkeys plugin
+    throw error;
+  }
+  $('passkeys-section').hidden = false;
+  if (!annex.passkeys.supported()) {
+    $('passkey-add').disabled = true;
+    status($('passkeys-status'), 'This browser cannot create passkeys.', true);
+  }
+  const rows = list.map(passkeyRow);
+  $('passkeys-list').replaceChildren(...(rows.length ? rows : [element('li', { textContent: 'No passkeys yet.' })]));
+}
+
+function passkeyRow(passkey) {
+  const title = element('p', {}, element('strong', { textContent: passkey.name }));
+  if (passkey.backed_up) title.append(' ', element('span', { className: 'badge ok', textContent: 'synced' }));
+  const used = passkey.last_used_at ? `last used ${when(passkey.last_used_at)}` : 'not used yet';
+  const meta = element('p', { className: 'meta', textContent: `added ${when(passkey.created_at)} · ${used}` });
+  const rename = element('button', { type: 'button', className: 'small secondary', textContent: 'Rename' });
+  rename.setAttribute('aria-label', `Rename ${passkey.name}`);
+  const remove = element('button', { type: 'button', className: 'small secondary', textContent: 'Remove' });
+  remove.setAttribute('aria-label', `Remove ${passkey.name}`);
+  const row = element('li', {}, element('div', { className: 'what' }, title, meta), element('span', { className: 'actions' }, rename, remove));
+  rename.addEventListener('click', () => renameRow(row, passkey));
+  remove.addEventListener('click', () => removePasskey(passkey, remove));
+  return row;
+}
+
+function renameRow(row, passkey) {
+  const input = element('input', { type: 'text', name: 'name', value: passkey.name, maxLength: 64, id: `passkey-${passkey.id}-name` });
+  input.setAttribute('aria-label', `New name for ${passkey.name}`);
+  const cancel = element('button', { type: 'button', className: 'small secondary', textContent: 'Cancel' });
+  const form = element(
+    'form',
+    { className: 'inline-form', noValidate: true },
+    element('p', { className: 'form-error', role: 'alert', tabIndex: -1 }),
+    element('div', { className: 'field' }, input),
+    element('p', { className: 'actions' }, element('button', { type: 'submit', className: 'small', textContent: 'Save name' }), cancel),
+  );
+  form.querySelector('.form-error').setAttribute('role', 'alert');
+  cancel.addEventListener('click', () => loadPasskeys());
+  onSubmit(form, async ({ name }) => {
+    if (!name.trim()) {
+      fieldError(form, 'name', 'Enter a name.').focus();
+      return;
+    }
+    await annex.passkeys.rename(passkey, name.trim());
+    status($('passkeys-status'), 'Passkey renamed.');
+    await loadPasskeys();
+  });
+  row.replaceChildren(form);
+  input.select();
+  input.focus();
+}
+
+async function removePasskey(passkey, button) {
+  button.disabled = true;
+  status($('passkeys-status'), '');
+  try {
+    const removed = await stepUp(() => annex.passkeys.remove(passkey), `To remove the passkey “${passkey.name}”, confirm it is you.`);
+    if (!removed.done) return;
+    status($('passkeys-status'), `The passkey “${passkey.name}” was removed.`);
+    await Promise.all([loadPasskeys(), refreshLists()]);
+  } catch (error) {
+    status($('passkeys-status'), message(error), true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+onSubmit($('passkey-form'), async ({ name }) => {
+  status($('passkeys-status'), '');
+  const label = name.trim() || device(navigator.userAgent);
+  const added = await stepUp(() => annex.passkeys.register({ name: label }), 'To add a passkey, confirm it is you.');
+  if (!added.done) return;
+  $('passkey-form').reset();
+  status($('passkeys-status'), `Passkey “${added.value.name}” added. You can sign in with it now.`);
+  await Promise.all([loadPasskeys(), refreshLists()]);
+});
 
 // --- your data -----------------------------------------------------------------------------------
 
@@ -299,5 +665,10 @@ if (profile) {
   fillProfileForm();
   $('account-status').textContent = '';
   $('account').hidden = false;
-  await Promise.all([refreshLists(), loadNote().catch((error) => status($('note-status'), message(error), true))]);
+  await Promise.all([
+    refreshLists(),
+    loadNote().catch((error) => status($('note-status'), message(error), true)),
+    loadTotp().catch((error) => status($('account-status'), message(error), true)),
+    loadPasskeys().catch((error) => status($('account-status'), message(error), true)),
+  ]);
 }

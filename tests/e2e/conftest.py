@@ -66,6 +66,7 @@ mail_backend = "file"
 mail_dir = "{mail_dir}"
 cookie_secure = {cookie_secure}
 access_token_ttl = {access_token_ttl}
+{auth_settings}
 
 [plugins.content]
 root = "{protected}"
@@ -75,6 +76,7 @@ login_url = "/login.html"
 [[plugins.content.rules]]
 pattern = "premium/*"
 roles = ["premium"]
+{extra}
 """
 
 
@@ -127,17 +129,26 @@ def _environment(database: Path, secret: str) -> dict[str, str]:
 def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     """``make_server(access_token_ttl=900, cookie_secure=True, test_plugins=())``: start gunicorn;
     stopped at teardown. ``test_plugins`` names modules of tests/testplugins to enable besides
-    the built-ins, installed for the server through an entry point as a third party's would be."""
+    the built-ins, installed for the server through an entry point as a third party's would be.
+    ``plugins`` adds built-in plugins (``totp``, ``passkeys``), ``auth_settings`` lines to
+    ``[plugins.auth]``, ``extra`` whole tables; ``host="localhost"`` for WebAuthn, whose relying
+    party cannot be an IP address."""
     require(GUNICORN.exists(), f"gunicorn is not installed next to {sys.executable}")
     started: list[Server] = []
 
     def start(
-        access_token_ttl: int = 900, cookie_secure: bool = True, test_plugins: Sequence[str] = ()
+        access_token_ttl: int = 900,
+        cookie_secure: bool = True,
+        test_plugins: Sequence[str] = (),
+        plugins: Sequence[str] = (),
+        auth_settings: str = "",
+        extra: str = "",
+        host: str = "127.0.0.1",
     ) -> Server:
         folder = tmp_path / f"server{len(started)}"
         folder.mkdir()
         port = servers.free_port()
-        url = f"http://127.0.0.1:{port}"
+        url = f"http://{host}:{port}"
         secret = secrets.token_urlsafe(48)
         database = folder / "annex.db"
         config = folder / "config.toml"
@@ -151,7 +162,9 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
                 cookie_secure=str(cookie_secure).lower(),
                 access_token_ttl=access_token_ttl,
                 protected=(ROOT / "protected").as_posix(),
-                enabled=json.dumps(["auth", "profile", "content", *test_plugins]),
+                enabled=json.dumps(["auth", "profile", "content", *plugins, *test_plugins]),
+                auth_settings=auth_settings,
+                extra=extra,
             )
         )
         env = _environment(database, secret)
