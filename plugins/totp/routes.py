@@ -25,6 +25,13 @@ bp = Blueprint("totp", __name__, url_prefix="/api/totp")
 #: The rate limit of wrong codes at confirm (``limits.confirm``), counted per account.
 CONFIRM_LIMIT = "totp_confirm"
 REAUTH = "reauth_required: the last sign-in is not recent; send a proof or call POST /api/auth/reauth"
+#: What the routes that take a proof may answer besides success (the proof is checked by the
+#: accounts owner: a wrong one is its 401, too many wrong codes its 429).
+STEP_UP = {
+    401: "not authenticated, or a wrong proof (invalid_credentials, invalid_code)",
+    403: REAUTH,
+    429: "rate_limited: too many wrong proofs",
+}
 
 
 class TotpProof(Body):
@@ -75,7 +82,7 @@ def get_status():
     body_optional=True,
     auth=True,
     response=TotpSetup,
-    responses={403: REAUTH, 409: "already_enrolled: remove the authenticator first"},
+    responses={**STEP_UP, 409: "already_enrolled: remove the authenticator first"},
 )
 def setup(body: TotpProof):
     """Start enrolling an authenticator app: a new secret and its otpauth:// URI.
@@ -118,7 +125,7 @@ def confirm(body: TotpCode):
 
 
 @bp.delete("")
-@endpoint(body=TotpProof, body_optional=True, auth=True, status=204, responses={403: REAUTH})
+@endpoint(body=TotpProof, body_optional=True, auth=True, status=204, responses=STEP_UP)
 def remove(body: TotpProof):
     """Remove the authenticator (or a pending setup) and its recovery codes."""
     enrolments.disable(_recently_proved(body))
@@ -130,7 +137,7 @@ def remove(body: TotpProof):
     body_optional=True,
     auth=True,
     response=RecoveryCodes,
-    responses={403: REAUTH, 409: "not_enrolled: no authenticator is on"},
+    responses={**STEP_UP, 409: "not_enrolled: no authenticator is on"},
 )
 def new_recovery_codes(body: TotpProof):
     """Ten new recovery codes; the old ones stop working."""
