@@ -29,6 +29,7 @@ pytestmark = pytest.mark.e2e
 
 #: Seconds a sign-in counts as recent on the TOTP test's server (step-up after that).
 REAUTH_MAX_AGE = 8
+PHONE = {"width": 390, "height": 844}
 ANNEX = Path(sys.executable).with_name("annex")
 
 
@@ -62,6 +63,15 @@ def register(page: Any, server: Server, username: str, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
+
+
+def on_a_phone(page: Any, screenshot: Callable[..., Path], name: str) -> None:
+    """The page at 390 px wide fits without sideways scrolling; a screenshot, then back."""
+    size = page.viewport_size
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, name)
+    page.set_viewport_size(size)
 
 
 class Authenticator:
@@ -137,6 +147,7 @@ def test_two_step_verification_through_the_demo_pages(
         "Two-step verification is on. Your other sessions have ended."
     )
     screenshot(page, "totp-recovery-codes")
+    on_a_phone(page, screenshot, "totp-recovery-codes-phone")
     page.get_by_role("button", name="Copy the codes").click()
     expect(page.locator("#totp-status")).to_have_text("The recovery codes were copied.")
     assert page.evaluate("navigator.clipboard.readText()") == "\n".join(codes)
@@ -155,6 +166,7 @@ def test_two_step_verification_through_the_demo_pages(
     expect(page.locator("#login-form")).to_be_hidden()
     expect(page.get_by_role("button", name="Use a passkey")).to_be_hidden()
     screenshot(page, "login-code-step")
+    on_a_phone(page, screenshot, "login-code-step-phone")
     page.get_by_label("Authenticator code").fill("12345")
     page.get_by_role("button", name="Verify").click()
     expect(page.locator("#mfa-code-error")).to_have_text(
