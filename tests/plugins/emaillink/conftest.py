@@ -18,6 +18,7 @@ import pytest
 from tests.conftest import deep_merge
 from tests.plugins.auth.conftest import (
     JWT_KEY,
+    SITE_URL,
     link_token,
     mails,
     post,
@@ -89,21 +90,23 @@ def confirm(client: Any, **body: Any) -> Any:
 class Mailed:
     """One sign-in mail: the message, its link's token and its code."""
 
-    def __init__(self, message: EmailMessage) -> None:
+    def __init__(self, message: EmailMessage, site_url: str = SITE_URL) -> None:
         self.message = message
         self.text = text_of(message)
-        self.token = link_token(message)
+        self.token = link_token(message, site_url)
         codes = CODE.findall(self.text.replace(self.token, ""))
         assert codes, f"no 6-digit code in:\n{self.text}"
         self.code = codes[0]
 
 
-def mailed(client: Any, mail_dir: Path, address: str = "alice@example.com", **kwargs: Any) -> Mailed:
+def mailed(
+    client: Any, mail_dir: Path, address: str = "alice@example.com", site_url: str = SITE_URL, **kwargs: Any
+) -> Mailed:
     """Ask for a sign-in mail for ``address`` and return it (fails unless one arrives)."""
     before = len(mails(mail_dir))
     response = ask(client, address, **kwargs)
     assert response.status_code == 202, response.get_data(as_text=True)
-    return Mailed(wait_for_mails(mail_dir, before + 1)[-1])
+    return Mailed(wait_for_mails(mail_dir, before + 1)[-1], site_url)
 
 
 def link_rows(app: Any) -> list[dict[str, Any]]:
