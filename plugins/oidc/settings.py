@@ -74,8 +74,8 @@ class Settings(Section):
     #: table of tables is read the same way, its key as the name).
     providers: list[Provider] = []
     #: Page of the site that failures and the MFA challenge are sent to (``?error=oidc_…``,
-    #: ``?mfa=…``); empty: the content plugin's ``login_url`` when it is enabled, else ``/``.
-    login_url: str = ""
+    #: ``?mfa=…``): a path of the site or an absolute URL.
+    login_url: str = "/login.html"
     #: ``false`` drops the ``__Secure-`` prefix and the Secure flag of the flow cookie (plain-HTTP
     #: development, as ``plugins.auth.cookie_secure`` does for the session cookies).
     cookie_secure: bool = True
@@ -109,11 +109,5 @@ def settings() -> Settings:
 
 
 def login_url() -> str:
-    """Where a browser goes after a failure: ours, the content plugin's login page, or ``/``."""
-    own = settings().login_url
-    if own:
-        return own
-    try:
-        return plugin_settings("content").login_url or "/"
-    except (KeyError, AttributeError):
-        return "/"
+    """Where a browser goes after a failure or for its second factor (``login_url``)."""
+    return settings().login_url

@@ -1,9 +1,11 @@
-"""The walls by import: ``core`` never imports a plugin, a plugin never imports another, and a
-built-in plugin reaches the core only through ``core``'s public surface, as a third party does."""
+"""The walls by import: ``core`` never imports a plugin, a plugin never imports another (nor reads
+its settings), and a built-in plugin reaches the core only through ``core``'s public surface, as a
+third party does."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -45,6 +47,18 @@ def test_a_plugin_imports_no_other_plugin_and_only_core_s_public_surface(plugin)
         private_core = module.startswith("core.")
         if other_plugin or private_core or module == "plugins":
             offenders.append(f"{file}:{line}: {module}")
+    assert offenders == []
+
+
+@pytest.mark.parametrize("plugin", PLUGINS)
+def test_a_plugin_reads_no_other_plugin_s_settings(plugin):
+    others = "|".join(name for name in PLUGINS if name != plugin)
+    reading = re.compile(rf"""plugin_settings\(\s*["']({others})["']""")
+    offenders = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for path in sorted((ROOT / "plugins" / plugin).rglob("*.py"))
+        for match in reading.finditer(path.read_text(encoding="utf-8"))
+    ]
     assert offenders == []
 
 

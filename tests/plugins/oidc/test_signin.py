@@ -4,7 +4,7 @@ the provider's login and consent pages, its redirects, its code exchange, its ke
 from __future__ import annotations
 
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit, urlunsplit
 
 import pytest
 
@@ -109,7 +109,7 @@ def test_a_tampered_or_missing_state_signs_nobody_in(oidc_app, browser_for, chan
         del query["state"]
     else:
         browser = browser_for(app)  # a state this browser did not start (login CSRF)
-    target = parts._replace(query="&".join(f"{k}={v}" for k, v in query.items())).geturl()
+    target = with_query(parts, query)
     assert landing(browser.go(target)) == refused("oidc_invalid_state")
     assert account(browser) is None
 
@@ -179,7 +179,7 @@ def test_a_code_issued_to_another_client_is_refused(oidc_app, browser_for, provi
     ours = urlsplit(_callback_url(victim))
     injected = parse_qs(urlsplit(elsewhere).query)["code"][0]
     query = {key: values[0] for key, values in parse_qs(ours.query).items()} | {"code": injected}
-    target = ours._replace(query="&".join(f"{k}={v}" for k, v in query.items())).geturl()
+    target = with_query(ours, query)
     assert landing(victim.go(target)) == refused("oidc_provider_error")
     assert account(victim) is None
 
@@ -238,3 +238,9 @@ def test_an_unknown_provider_or_an_unreachable_one_ends_on_the_login_page(oidc_a
     assert (answer.status_code, answer.headers["Location"]) == (302, f"{LOGIN}oidc_provider_error")
     answer = client.get("/api/oidc/test/callback", base_url=SITE, headers={"Accept": "text/html"})
     assert (answer.status_code, answer.headers["Location"]) == (302, f"{LOGIN}oidc_invalid_state")
+
+
+def with_query(parts: SplitResult, query: dict[str, str]) -> str:
+    """The URL of ``parts`` with ``query`` as its query string, values as they are."""
+    encoded = "&".join(f"{key}={value}" for key, value in query.items())
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, encoded, parts.fragment))
