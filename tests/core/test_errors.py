@@ -53,6 +53,14 @@ def test_a_path_integer_beyond_64_bits_is_404_not_a_driver_error(client, note_id
     error_of(client.get(f"/api/hello/notes/{note_id}", headers=USER), 404, "not_found")
 
 
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_a_path_integer_beyond_64_bits_is_404_for_every_view_of_the_path(client, method):
+    # GET and DELETE are two rules of one path: a number that matched one and failed conversion
+    # would leave Werkzeug answering 405 for a note that cannot exist.
+    for note_id in (2**63, 9300000000000000000, 10**19):
+        error_of(client.open(f"/api/hello/notes/{note_id}", method=method, headers=USER), 404, "not_found")
+
+
 def test_the_largest_64_bit_path_integer_reaches_the_view(client):
     error = error_of(client.get(f"/api/hello/notes/{2**63 - 1}", headers=USER), 404, "not_found")
     assert error["message"] == "no such note"

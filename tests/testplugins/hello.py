@@ -82,6 +82,18 @@ def get_note(note_id: int):
     return {"id": row["id"], "title": row["title"], "stars": row["stars"]}
 
 
+@bp.delete("/notes/<int:note_id>")
+@endpoint(auth=True, status=204)
+def delete_note(note_id: int):
+    """Delete one of the current user's notes (a second view on the note's path)."""
+    with transaction() as db:
+        if not db["hello_notes"].delete(id=note_id, user_id=current_identity().id):
+            from core import ApiError
+
+            raise ApiError(404, "not_found", "no such note")
+    return None
+
+
 @bp.get("/search")
 @endpoint(query=Search)
 def search(query: Search):
