@@ -42,6 +42,9 @@
  * Passkeys ({@link passkeys}) wrap `navigator.credentials` with the WebAuthn JSON forms the
  * server speaks (binary values as base64url without padding).
  *
+ * Other sign-in methods: {@link oidc} (buttons for OpenID Connect providers, the linked
+ * identities) and {@link emailLink} (a link or a code by mail).
+ *
  * @module annex
  */
 /**
@@ -284,6 +287,31 @@ export type TotpSetup = {
      * `otpauth://totp/…`, for a QR code.
      */
     otpauth_uri: string;
+};
+export type OidcProvider = {
+    /**
+     * In the URLs (`/api/oidc/<name>/start`).
+     */
+    name: string;
+    /**
+     * What a button says ("Sign in with <label>").
+     */
+    label: string;
+};
+export type OidcIdentity = {
+    id: number;
+    /**
+     * The provider's `name`.
+     */
+    provider: string;
+    /**
+     * The address the provider gave.
+     */
+    email: string | null;
+    /**
+     * When it was linked.
+     */
+    created_at: string;
 };
 export type Proof = {
     password: string;
@@ -588,6 +616,85 @@ export declare function createClient(initial?: ClientOptions): {
          */
         regenerateRecoveryCodes(): Promise<string[]>;
     };
+    /**
+     * Sign in with an OpenID Connect provider (the `oidc` plugin, `/api/oidc`). The sign-in
+     * itself is a navigation, not a call: the browser goes to {@link startUrl} and comes back to
+     * `next` signed in (cookies), or to the login page with `?error=oidc_<reason>`, or with
+     * `?mfa=<token>&factors=<list>&next=<path>` when a second factor is needed (finish with
+     * {@link mfa}).
+     */
+    oidc: {
+        /**
+         * The providers to offer buttons for; `[]` where the site has no `oidc` plugin (404).
+         * @returns {Promise<OidcProvider[]>}
+         */
+        providers(): Promise<OidcProvider[]>;
+        /**
+         * Where a "Sign in with …" link points: `href` of a plain `<a>`.
+         * @param {string | OidcProvider} provider A name, or an entry of `providers()`.
+         * @param {string} [next] The page to land on once signed in, a path on the site (anything
+         *   else is ignored by the server, which then sends the browser to `/`).
+         * @returns {string}
+         */
+        startUrl(provider: string | OidcProvider, next?: string): string;
+        /**
+         * The provider accounts linked to the signed-in user.
+         * @returns {Promise<OidcIdentity[]>}
+         */
+        identities(): Promise<OidcIdentity[]>;
+        /**
+         * A URL that links a provider account to the signed-in user: open it in this browser
+         * (`location.assign(url)`); the provider sends it back to `next` once linked, or to the
+         * login page with `?error=oidc_already_linked` (another user's) and the like.
+         * @param {string | OidcProvider} provider
+         * @param {string} [next] A path on the site, e.g. `/account.html`.
+         * @returns {Promise<string>} Rejects with 404 for a provider the site does not have.
+         */
+        link(provider: string | OidcProvider, next?: string): Promise<string>;
+        /**
+         * Unlink a provider account (recent authentication: may reject with
+         * `403 reauth_required`; `409 last_sign_in_method` when it is the account's only way to
+         * sign in).
+         * @param {number | OidcIdentity} identity An id, or an entry of `identities()`.
+         * @returns {Promise<void>}
+         */
+        unlink(identity: number | OidcIdentity): Promise<void>;
+    };
+    /**
+     * Sign in with a link or a 6-digit code sent by mail (the `emaillink` plugin,
+     * `/api/emaillink`). The link opens a page of the site with `?token=`; the code is typed
+     * where it was asked for. Either one spends both.
+     */
+    emailLink: {
+        /**
+         * Whether the site has the `emaillink` plugin (its request route answers a GET with
+         * `405`, and `404` where the plugin is off). Sends no mail.
+         * @returns {Promise<boolean>}
+         */
+        available(): Promise<boolean>;
+        /**
+         * Mail a sign-in link and code to `email`. Resolves the same whether the address has an
+         * account or not (nobody learns who has one).
+         * @param {string} email
+         * @returns {Promise<void>} Rejects with `422 validation_error` for a malformed address,
+         *   `429 rate_limited` after too many requests.
+         */
+        request(email: string): Promise<void>;
+        /**
+         * Sign in with the link's token, or with the address and the mailed code.
+         * @param {{token: string} | {email: string, code: string}} proof Spaces and dashes inside
+         *   the code are ignored.
+         * @returns {Promise<User>} Rejects with `400 invalid_token` (unknown, used, expired or
+         *   wrong code), `401 mfa_required` (finish with {@link mfa}), `403 registration_closed`,
+         *   `403 account_disabled`, `429 rate_limited`.
+         */
+        confirm(proof: {
+            token: string;
+        } | {
+            email: string;
+            code: string;
+        }): Promise<User>;
+    };
 };
 /** The default client: this page's origin, cookie transport. */
 declare const annex: {
@@ -856,6 +963,85 @@ declare const annex: {
          * @returns {Promise<string[]>}
          */
         regenerateRecoveryCodes(): Promise<string[]>;
+    };
+    /**
+     * Sign in with an OpenID Connect provider (the `oidc` plugin, `/api/oidc`). The sign-in
+     * itself is a navigation, not a call: the browser goes to {@link startUrl} and comes back to
+     * `next` signed in (cookies), or to the login page with `?error=oidc_<reason>`, or with
+     * `?mfa=<token>&factors=<list>&next=<path>` when a second factor is needed (finish with
+     * {@link mfa}).
+     */
+    oidc: {
+        /**
+         * The providers to offer buttons for; `[]` where the site has no `oidc` plugin (404).
+         * @returns {Promise<OidcProvider[]>}
+         */
+        providers(): Promise<OidcProvider[]>;
+        /**
+         * Where a "Sign in with …" link points: `href` of a plain `<a>`.
+         * @param {string | OidcProvider} provider A name, or an entry of `providers()`.
+         * @param {string} [next] The page to land on once signed in, a path on the site (anything
+         *   else is ignored by the server, which then sends the browser to `/`).
+         * @returns {string}
+         */
+        startUrl(provider: string | OidcProvider, next?: string): string;
+        /**
+         * The provider accounts linked to the signed-in user.
+         * @returns {Promise<OidcIdentity[]>}
+         */
+        identities(): Promise<OidcIdentity[]>;
+        /**
+         * A URL that links a provider account to the signed-in user: open it in this browser
+         * (`location.assign(url)`); the provider sends it back to `next` once linked, or to the
+         * login page with `?error=oidc_already_linked` (another user's) and the like.
+         * @param {string | OidcProvider} provider
+         * @param {string} [next] A path on the site, e.g. `/account.html`.
+         * @returns {Promise<string>} Rejects with 404 for a provider the site does not have.
+         */
+        link(provider: string | OidcProvider, next?: string): Promise<string>;
+        /**
+         * Unlink a provider account (recent authentication: may reject with
+         * `403 reauth_required`; `409 last_sign_in_method` when it is the account's only way to
+         * sign in).
+         * @param {number | OidcIdentity} identity An id, or an entry of `identities()`.
+         * @returns {Promise<void>}
+         */
+        unlink(identity: number | OidcIdentity): Promise<void>;
+    };
+    /**
+     * Sign in with a link or a 6-digit code sent by mail (the `emaillink` plugin,
+     * `/api/emaillink`). The link opens a page of the site with `?token=`; the code is typed
+     * where it was asked for. Either one spends both.
+     */
+    emailLink: {
+        /**
+         * Whether the site has the `emaillink` plugin (its request route answers a GET with
+         * `405`, and `404` where the plugin is off). Sends no mail.
+         * @returns {Promise<boolean>}
+         */
+        available(): Promise<boolean>;
+        /**
+         * Mail a sign-in link and code to `email`. Resolves the same whether the address has an
+         * account or not (nobody learns who has one).
+         * @param {string} email
+         * @returns {Promise<void>} Rejects with `422 validation_error` for a malformed address,
+         *   `429 rate_limited` after too many requests.
+         */
+        request(email: string): Promise<void>;
+        /**
+         * Sign in with the link's token, or with the address and the mailed code.
+         * @param {{token: string} | {email: string, code: string}} proof Spaces and dashes inside
+         *   the code are ignored.
+         * @returns {Promise<User>} Rejects with `400 invalid_token` (unknown, used, expired or
+         *   wrong code), `401 mfa_required` (finish with {@link mfa}), `403 registration_closed`,
+         *   `403 account_disabled`, `429 rate_limited`.
+         */
+        confirm(proof: {
+            token: string;
+        } | {
+            email: string;
+            code: string;
+        }): Promise<User>;
     };
 };
 export default annex;
@@ -1130,6 +1316,85 @@ export declare const configure: (options: ClientOptions) => {
          */
         regenerateRecoveryCodes(): Promise<string[]>;
     };
+    /**
+     * Sign in with an OpenID Connect provider (the `oidc` plugin, `/api/oidc`). The sign-in
+     * itself is a navigation, not a call: the browser goes to {@link startUrl} and comes back to
+     * `next` signed in (cookies), or to the login page with `?error=oidc_<reason>`, or with
+     * `?mfa=<token>&factors=<list>&next=<path>` when a second factor is needed (finish with
+     * {@link mfa}).
+     */
+    oidc: {
+        /**
+         * The providers to offer buttons for; `[]` where the site has no `oidc` plugin (404).
+         * @returns {Promise<OidcProvider[]>}
+         */
+        providers(): Promise<OidcProvider[]>;
+        /**
+         * Where a "Sign in with …" link points: `href` of a plain `<a>`.
+         * @param {string | OidcProvider} provider A name, or an entry of `providers()`.
+         * @param {string} [next] The page to land on once signed in, a path on the site (anything
+         *   else is ignored by the server, which then sends the browser to `/`).
+         * @returns {string}
+         */
+        startUrl(provider: string | OidcProvider, next?: string): string;
+        /**
+         * The provider accounts linked to the signed-in user.
+         * @returns {Promise<OidcIdentity[]>}
+         */
+        identities(): Promise<OidcIdentity[]>;
+        /**
+         * A URL that links a provider account to the signed-in user: open it in this browser
+         * (`location.assign(url)`); the provider sends it back to `next` once linked, or to the
+         * login page with `?error=oidc_already_linked` (another user's) and the like.
+         * @param {string | OidcProvider} provider
+         * @param {string} [next] A path on the site, e.g. `/account.html`.
+         * @returns {Promise<string>} Rejects with 404 for a provider the site does not have.
+         */
+        link(provider: string | OidcProvider, next?: string): Promise<string>;
+        /**
+         * Unlink a provider account (recent authentication: may reject with
+         * `403 reauth_required`; `409 last_sign_in_method` when it is the account's only way to
+         * sign in).
+         * @param {number | OidcIdentity} identity An id, or an entry of `identities()`.
+         * @returns {Promise<void>}
+         */
+        unlink(identity: number | OidcIdentity): Promise<void>;
+    };
+    /**
+     * Sign in with a link or a 6-digit code sent by mail (the `emaillink` plugin,
+     * `/api/emaillink`). The link opens a page of the site with `?token=`; the code is typed
+     * where it was asked for. Either one spends both.
+     */
+    emailLink: {
+        /**
+         * Whether the site has the `emaillink` plugin (its request route answers a GET with
+         * `405`, and `404` where the plugin is off). Sends no mail.
+         * @returns {Promise<boolean>}
+         */
+        available(): Promise<boolean>;
+        /**
+         * Mail a sign-in link and code to `email`. Resolves the same whether the address has an
+         * account or not (nobody learns who has one).
+         * @param {string} email
+         * @returns {Promise<void>} Rejects with `422 validation_error` for a malformed address,
+         *   `429 rate_limited` after too many requests.
+         */
+        request(email: string): Promise<void>;
+        /**
+         * Sign in with the link's token, or with the address and the mailed code.
+         * @param {{token: string} | {email: string, code: string}} proof Spaces and dashes inside
+         *   the code are ignored.
+         * @returns {Promise<User>} Rejects with `400 invalid_token` (unknown, used, expired or
+         *   wrong code), `401 mfa_required` (finish with {@link mfa}), `403 registration_closed`,
+         *   `403 account_disabled`, `429 rate_limited`.
+         */
+        confirm(proof: {
+            token: string;
+        } | {
+            email: string;
+            code: string;
+        }): Promise<User>;
+    };
 };
 export declare const api: (path: string, options?: RequestOptions) => Promise<any>, hasSession: () => boolean, register: ({ username, email, password, invite }: {
     username: string;
@@ -1245,4 +1510,69 @@ export declare const api: (path: string, options?: RequestOptions) => Promise<an
      * @returns {Promise<string[]>}
      */
     regenerateRecoveryCodes(): Promise<string[]>;
+}, oidc: {
+    /**
+     * The providers to offer buttons for; `[]` where the site has no `oidc` plugin (404).
+     * @returns {Promise<OidcProvider[]>}
+     */
+    providers(): Promise<OidcProvider[]>;
+    /**
+     * Where a "Sign in with …" link points: `href` of a plain `<a>`.
+     * @param {string | OidcProvider} provider A name, or an entry of `providers()`.
+     * @param {string} [next] The page to land on once signed in, a path on the site (anything
+     *   else is ignored by the server, which then sends the browser to `/`).
+     * @returns {string}
+     */
+    startUrl(provider: string | OidcProvider, next?: string): string;
+    /**
+     * The provider accounts linked to the signed-in user.
+     * @returns {Promise<OidcIdentity[]>}
+     */
+    identities(): Promise<OidcIdentity[]>;
+    /**
+     * A URL that links a provider account to the signed-in user: open it in this browser
+     * (`location.assign(url)`); the provider sends it back to `next` once linked, or to the
+     * login page with `?error=oidc_already_linked` (another user's) and the like.
+     * @param {string | OidcProvider} provider
+     * @param {string} [next] A path on the site, e.g. `/account.html`.
+     * @returns {Promise<string>} Rejects with 404 for a provider the site does not have.
+     */
+    link(provider: string | OidcProvider, next?: string): Promise<string>;
+    /**
+     * Unlink a provider account (recent authentication: may reject with
+     * `403 reauth_required`; `409 last_sign_in_method` when it is the account's only way to
+     * sign in).
+     * @param {number | OidcIdentity} identity An id, or an entry of `identities()`.
+     * @returns {Promise<void>}
+     */
+    unlink(identity: number | OidcIdentity): Promise<void>;
+}, emailLink: {
+    /**
+     * Whether the site has the `emaillink` plugin (its request route answers a GET with
+     * `405`, and `404` where the plugin is off). Sends no mail.
+     * @returns {Promise<boolean>}
+     */
+    available(): Promise<boolean>;
+    /**
+     * Mail a sign-in link and code to `email`. Resolves the same whether the address has an
+     * account or not (nobody learns who has one).
+     * @param {string} email
+     * @returns {Promise<void>} Rejects with `422 validation_error` for a malformed address,
+     *   `429 rate_limited` after too many requests.
+     */
+    request(email: string): Promise<void>;
+    /**
+     * Sign in with the link's token, or with the address and the mailed code.
+     * @param {{token: string} | {email: string, code: string}} proof Spaces and dashes inside
+     *   the code are ignored.
+     * @returns {Promise<User>} Rejects with `400 invalid_token` (unknown, used, expired or
+     *   wrong code), `401 mfa_required` (finish with {@link mfa}), `403 registration_closed`,
+     *   `403 account_disabled`, `429 rate_limited`.
+     */
+    confirm(proof: {
+        token: string;
+    } | {
+        email: string;
+        code: string;
+    }): Promise<User>;
 };

@@ -42,6 +42,9 @@
  * Passkeys ({@link passkeys}) wrap `navigator.credentials` with the WebAuthn JSON forms the
  * server speaks (binary values as base64url without padding).
  *
+ * Other sign-in methods: {@link oidc} (buttons for OpenID Connect providers, the linked
+ * identities) and {@link emailLink} (a link or a code by mail).
+ *
  * @module annex
  */
 
@@ -343,6 +346,20 @@ const unwrapOptions = (data) => (data && typeof data === 'object' && data.public
  * @typedef {object} TotpSetup A pending authenticator secret, on until {@link totp}.confirm.
  * @property {string} secret Base32, for typing into an app by hand.
  * @property {string} otpauth_uri `otpauth://totp/…`, for a QR code.
+ */
+
+/**
+ * @typedef {object} OidcProvider An OpenID Connect provider the site signs in with.
+ * @property {string} name In the URLs (`/api/oidc/<name>/start`).
+ * @property {string} label What a button says ("Sign in with <label>").
+ */
+
+/**
+ * @typedef {object} OidcIdentity A provider account linked to the signed-in user.
+ * @property {number} id
+ * @property {string} provider The provider's `name`.
+ * @property {?string} email The address the provider gave.
+ * @property {string} created_at When it was linked.
  */
 
 /**
@@ -695,6 +712,8 @@ export function createClient(initial = {}) {
 
   const dataItem = (result) => ({ ...result.data, etag: result.headers.get('ETag') });
   const keyPath = (key) => `/api/user/data/${encodeURIComponent(key)}`;
+  const oidcPath = (provider) =>
+    `/api/oidc/${encodeURIComponent(typeof provider === 'object' ? provider.name : provider)}`;
   const passkeyPath = (passkey) =>
     `/api/passkeys/${encodeURIComponent(typeof passkey === 'object' ? passkey.id : passkey)}`;
 
@@ -1134,6 +1153,120 @@ export function createClient(initial = {}) {
         return Array.isArray(answer) ? answer : answer.recovery_codes;
       },
     },
+
+    /**
+     * Sign in with an OpenID Connect provider (the `oidc` plugin, `/api/oidc`). The sign-in
+     * itself is a navigation, not a call: the browser goes to {@link startUrl} and comes back to
+     * `next` signed in (cookies), or to the login page with `?error=oidc_<reason>`, or with
+     * `?mfa=<token>&factors=<list>&next=<path>` when a second factor is needed (finish with
+     * {@link mfa}).
+     */
+    oidc: {
+      /**
+       * The providers to offer buttons for; `[]` where the site has no `oidc` plugin (404).
+       * @returns {Promise<OidcProvider[]>}
+       */
+      async providers() {
+        try {
+          return (await api('/api/oidc/providers', { refresh: false })).providers;
+        } catch (error) {
+          if (error instanceof AnnexError && error.status === 404) return [];
+          throw error;
+        }
+      },
+
+      /**
+       * Where a "Sign in with …" link points: `href` of a plain `<a>`.
+       * @param {string | OidcProvider} provider A name, or an entry of `providers()`.
+       * @param {string} [next] The page to land on once signed in, a path on the site (anything
+       *   else is ignored by the server, which then sends the browser to `/`).
+       * @returns {string}
+       */
+      startUrl(provider, next) {
+        const query = next ? `?${new URLSearchParams({ next })}` : '';
+        return `${config.baseUrl}${oidcPath(provider)}/start${query}`;
+      },
+
+      /**
+       * The provider accounts linked to the signed-in user.
+       * @returns {Promise<OidcIdentity[]>}
+       */
+      async identities() {
+        return (await api('/api/oidc/identities')).identities;
+      },
+
+      /**
+       * A URL that links a provider account to the signed-in user: open it in this browser
+       * (`location.assign(url)`); the provider sends it back to `next` once linked, or to the
+       * login page with `?error=oidc_already_linked` (another user's) and the like.
+       * @param {string | OidcProvider} provider
+       * @param {string} [next] A path on the site, e.g. `/account.html`.
+       * @returns {Promise<string>} Rejects with 404 for a provider the site does not have.
+       */
+      async link(provider, next) {
+        const body = next ? { next } : undefined;
+        return (await api(`${oidcPath(provider)}/link`, { method: 'POST', body })).url;
+      },
+
+      /**
+       * Unlink a provider account (recent authentication: may reject with
+       * `403 reauth_required`; `409 last_sign_in_method` when it is the account's only way to
+       * sign in).
+       * @param {number | OidcIdentity} identity An id, or an entry of `identities()`.
+       * @returns {Promise<void>}
+       */
+      async unlink(identity) {
+        const id = typeof identity === 'object' ? identity.id : identity;
+        await api(`/api/oidc/identities/${encodeURIComponent(id)}`, { method: 'DELETE' });
+      },
+    },
+
+    /**
+     * Sign in with a link or a 6-digit code sent by mail (the `emaillink` plugin,
+     * `/api/emaillink`). The link opens a page of the site with `?token=`; the code is typed
+     * where it was asked for. Either one spends both.
+     */
+    emailLink: {
+      /**
+       * Whether the site has the `emaillink` plugin (its request route answers a GET with
+       * `405`, and `404` where the plugin is off). Sends no mail.
+       * @returns {Promise<boolean>}
+       */
+      async available() {
+        try {
+          await api('/api/emaillink', { refresh: false });
+          return true;
+        } catch (error) {
+          if (error instanceof AnnexError && error.status === 405) return true;
+          if (error instanceof AnnexError && error.status === 404) return false;
+          throw error;
+        }
+      },
+
+      /**
+       * Mail a sign-in link and code to `email`. Resolves the same whether the address has an
+       * account or not (nobody learns who has one).
+       * @param {string} email
+       * @returns {Promise<void>} Rejects with `422 validation_error` for a malformed address,
+       *   `429 rate_limited` after too many requests.
+       */
+      async request(email) {
+        await api('/api/emaillink', { method: 'POST', body: { email }, refresh: false });
+      },
+
+      /**
+       * Sign in with the link's token, or with the address and the mailed code.
+       * @param {{token: string} | {email: string, code: string}} proof Spaces and dashes inside
+       *   the code are ignored.
+       * @returns {Promise<User>} Rejects with `400 invalid_token` (unknown, used, expired or
+       *   wrong code), `401 mfa_required` (finish with {@link mfa}), `403 registration_closed`,
+       *   `403 account_disabled`, `429 rate_limited`.
+       */
+      async confirm(proof) {
+        const body = proof && 'token' in proof ? { token: proof.token } : { email: proof.email, code: proof.code };
+        return loggedIn(await api('/api/emaillink/confirm', { method: 'POST', body, refresh: false }));
+      },
+    },
   };
 
   setOptions(initial || {});
@@ -1184,4 +1317,6 @@ export const {
   data,
   passkeys,
   totp,
+  oidc,
+  emailLink,
 } = annex;

@@ -10,7 +10,11 @@ import annex, {
   registration,
   safeNext,
   totp,
+  oidc,
+  emailLink,
   type DataItem,
+  type OidcIdentity,
+  type OidcProvider,
   type MfaChallenge,
   type Passkey,
   type Profile,
@@ -78,6 +82,19 @@ async function securitySettings(password: string): Promise<string[]> {
   console.log(secret, uri, (await totp.status()).recovery_codes_left);
   return totp.confirm('123456');
 }
+async function otherWays(email: string, code: string): Promise<User | string[]> {
+  const providers: OidcProvider[] = await oidc.providers();
+  const links: string[] = providers.map((provider) => oidc.startUrl(provider, '/account.html'));
+  const linked: OidcIdentity[] = await oidc.identities();
+  if (linked.length > 1) await oidc.unlink(linked[0]);
+  if (providers.length) location.assign(await oidc.link(providers[0].name, '/account.html'));
+  if (!(await emailLink.available())) return links;
+  await emailLink.request(email);
+  return emailLink.confirm({ email, code });
+}
+void otherWays('ada@example.com', '123456');
+void emailLink.confirm({ token: 'from-the-link' });
+
 void signInWithSecondFactor('alice', 'violet-Kettle-42-harbor', async () => '123456');
 void securitySettings('violet-Kettle-42-harbor');
 
@@ -92,3 +109,5 @@ void login('alice');
 void mfa({ token: 't', factor: 'sms', code: '1' });
 // @ts-expect-error: reauth takes a proof
 void reauth({});
+// @ts-expect-error: a confirmation is a token, or an email with its code
+void emailLink.confirm({ code: '123456' });
