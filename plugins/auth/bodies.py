@@ -70,6 +70,14 @@ class Password(Body):
     password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT)
 
 
+class AccountDeletion(Body):
+    """``DELETE /api/user``: the password (v1), or for an account without one a step-up proof."""
+
+    password: str | None = Field(None, min_length=1, max_length=MAX_PASSWORD_INPUT)
+    code: str | None = Field(None, min_length=1, max_length=64)
+    credential: dict[str, Any] | None = None
+
+
 class OptionalPassword(Body):
     password: str | None = Field(None, max_length=MAX_PASSWORD_INPUT)
 

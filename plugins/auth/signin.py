@@ -13,12 +13,15 @@ from typing import Any
 from flask import Response
 
 from core import second_factors, transaction
-from plugins.auth import activity, challenges, service
+from plugins.auth import accounts, activity, challenges, service
 from plugins.auth.issuance import token_response
 from plugins.auth.responses import DetailedError
 
 #: The amr value added when two factors were used.
 MFA = "mfa"
+#: The amr value of a step that proved the account's mailbox (an emailed link or code): the
+#: address is verified by it, as a verification link would.
+MAILBOX = "mail"
 
 
 def mfa_required(token: str, factors: list[str]) -> DetailedError:
@@ -61,7 +64,13 @@ def finish(
             token = challenges.create(user["id"], methods)
         else:
             session = service.new_session(user, methods)
+            proves_address = MAILBOX in methods and not user["email_verified"]
+            if proves_address:
+                accounts.set_email_verified(user["id"])
+                user = {**user, "email_verified": True}
     if factors:
         raise mfa_required(token, factors)
+    if proves_address:
+        activity.record(user["id"], "email_verified")
     activity.record(user["id"], "login")
     return token_response(user, session, session["generation"], status=status)

@@ -183,3 +183,49 @@ def test_reauth_methods_of_an_account_without_password(client, clock):
     assert response.get_json()["error"]["methods"] == []
     # and her password login fails as any wrong login does
     assert_error(login(client, "dora@example.com", PASSWORD), 401, "invalid_credentials")
+
+
+# Deleting an account: the password (v1), or a step-up for an account that has none ---------------
+
+
+def magic_signin(client: Any, email: str) -> dict:
+    answer = post(client, "/api/magic/signin", {"email": email, "code": "424242"})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return answer.get_json()
+
+
+def test_an_account_without_a_password_deletes_itself_after_a_recent_sign_in(client, clock):
+    with clock.ago(61):
+        stale = magic_signin(client, "ada@example.com")
+    refused = call(client, "DELETE", "/api/user", {}, token=stale["access_token"])
+    assert_error(refused, 403, "reauth_required")
+    assert refused.get_json()["error"]["methods"] == []  # nothing to prove: signing in again is the way
+    fresh = magic_signin(client, "ada@example.com")
+    assert call(client, "DELETE", "/api/user", {}, token=fresh["access_token"]).status_code == 204
+    assert probe(client, fresh["access_token"]).status_code == 401
+    again = magic_signin(client, "ada@example.com")  # the address is free: a new account
+    assert again["user"]["id"] != fresh["user"]["id"]
+
+
+def test_an_account_without_a_password_may_prove_a_factor_when_deleting(client, clock):
+    first = magic_signin(client, "ada@example.com")
+    assert enrol(client, first["access_token"]).status_code == 204
+    with clock.ago(61):
+        challenge = post(client, "/api/magic/signin", {"email": "ada@example.com", "code": "424242"})
+        token = challenge.get_json()["error"]["mfa"]["token"]
+        old = post(client, "/api/auth/mfa", {"mfa_token": token, "factor": "pin", "code": PIN}).get_json()
+    wrong = call(client, "DELETE", "/api/user", {"code": "0000"}, token=old["access_token"])
+    assert_error(wrong, 401, "invalid_code")
+    done = call(client, "DELETE", "/api/user", {"code": PIN}, token=old["access_token"])
+    assert done.status_code == 204
+
+
+def test_an_account_with_a_password_still_needs_it_to_delete_itself(client):
+    signup(client, "alice")
+    token = signin(client, "alice").access  # recent, but v1 asks for the password all the same
+    missing = call(client, "DELETE", "/api/user", {}, token=token)
+    assert_error(missing, 422, "validation_error")
+    assert missing.get_json()["error"]["fields"] == {"password": "field required"}
+    wrong = call(client, "DELETE", "/api/user", {"password": "wrong-one-1"}, token=token)
+    assert_error(wrong, 401, "invalid_credentials")
+    assert call(client, "DELETE", "/api/user", {"password": PASSWORD}, token=token).status_code == 204

@@ -134,12 +134,6 @@ def test_a_body_with_neither_or_both_proofs_is_a_422(client):
     field_errors(confirm(client, token=""))
 
 
-@pytest.mark.xfail(
-    reason="api-v2: confirm 'sets email_verified'. No core hook sets the flag of an existing account; "
-    "the accounts owner has to treat a sign-in with the 'mail' method as proof of the address "
-    "(an account made by a link is verified already: test_accounts.py)",
-    strict=False,
-)
 def test_the_address_of_an_existing_account_becomes_verified(client, alice, mail_dir):
     assert alice.user["email_verified"] is False
     got = mailed(client, mail_dir)
@@ -148,6 +142,9 @@ def test_the_address_of_an_existing_account_becomes_verified(client, alice, mail
     assert response.get_json()["user"]["email_verified"] is True
     again = confirm(client, email="alice@example.com", code=mailed(client, mail_dir).code)
     assert again.get_json()["user"]["email_verified"] is True
+    events = call(client, "GET", "/api/auth/activity", token=response.get_json()["access_token"])
+    types = [event["type"] for event in events.get_json()["events"]]
+    assert types.count("email_verified") == 1  # once, at the first sign-in by mail
 
 
 def test_a_link_of_a_deleted_account_is_refused_and_its_rows_are_gone(app, client, alice, mail_dir):
