@@ -23,6 +23,8 @@ const EVENTS = {
   passkey_added: 'Passkey added',
   passkey_removed: 'Passkey removed',
   passkey_clone_suspected: 'A copied passkey was refused',
+  oidc_linked: 'Account at another site linked',
+  oidc_unlinked: 'Account at another site unlinked',
 };
 /** How a session was signed in, from its `methods` (RFC 8176 amr values). */
 const METHODS = { pwd: 'password', otp: 'authenticator code', hwk: 'passkey', swk: 'passkey', fed: 'another site', mail: 'emailed link' };
@@ -308,8 +310,13 @@ function askProof(methods, text) {
       $('reauth-or').hidden = true;
     }
     reauthForm.querySelector('[type=submit]').hidden = !first;
+    if (!first && !passkey) {
+      // No password and no factor (an account made by another site or a mailed link): only a
+      // new sign-in makes it recent again.
+      $('reauth-text').textContent = `${text} Log out, sign in again, then try once more.`;
+    }
     reauthDialog.showModal();
-    (first === 'password' ? $('reauth-password') : first === 'code' ? $('reauth-code') : $('reauth-passkey')).focus();
+    (first === 'password' ? $('reauth-password') : first === 'code' ? $('reauth-code') : passkey ? $('reauth-passkey') : $('reauth-cancel')).focus();
   });
 }
 
@@ -622,6 +629,59 @@ onSubmit($('passkey-form'), async ({ name }) => {
   await Promise.all([loadPasskeys(), refreshLists()]);
 });
 
+// --- accounts at other sites (OpenID Connect) ------------------------------------------------------
+
+let providers = [];
+const providerLabel = (name) => providers.find((provider) => provider.name === name)?.label || name;
+
+async function loadIdentities() {
+  providers = await annex.oidc.providers();
+  if (!providers.length) return; // the site has no oidc plugin, or no provider configured
+  $('oidc-section').hidden = false;
+  const identities = await annex.oidc.identities();
+  const rows = identities.map((identity) => {
+    const label = providerLabel(identity.provider);
+    const title = element('p', {}, element('strong', { textContent: label }));
+    const meta = element('p', {
+      className: 'meta',
+      textContent: `${identity.email || 'no email address'} · linked ${when(identity.created_at)}`,
+    });
+    const unlink = element('button', { type: 'button', className: 'small secondary', textContent: 'Unlink' });
+    unlink.setAttribute('aria-label', `Unlink ${label}${identity.email ? ` (${identity.email})` : ''}`);
+    unlink.addEventListener('click', () => unlinkIdentity(identity, unlink));
+    return element('li', {}, element('div', { className: 'what' }, title, meta), unlink);
+  });
+  $('identities-list').replaceChildren(...(rows.length ? rows : [element('li', { textContent: 'No linked accounts yet.' })]));
+  const buttons = providers.map((provider) => {
+    const button = element('button', { type: 'button', className: 'secondary', textContent: `Link ${provider.label}` });
+    onClick(button, $('oidc-status'), async () => {
+      // The provider sends this browser back here once linked (or to the login page with ?error=).
+      location.assign(await annex.oidc.link(provider.name, `/account.html?${new URLSearchParams({ linked: provider.name })}`));
+    });
+    return button;
+  });
+  $('oidc-link-buttons').replaceChildren(...buttons);
+}
+
+async function unlinkIdentity(identity, button) {
+  const label = providerLabel(identity.provider);
+  button.disabled = true;
+  status($('oidc-status'), '');
+  try {
+    const removed = await stepUp(() => annex.oidc.unlink(identity), `To unlink your ${label} account, confirm it is you.`);
+    if (!removed.done) return;
+    status($('oidc-status'), `Your ${label} account is unlinked: it no longer signs you in here.`);
+    await Promise.all([loadIdentities(), refreshLists()]);
+  } catch (error) {
+    const last = error instanceof AnnexError && error.code === 'last_sign_in_method';
+    status($('oidc-status'), last
+      ? `Your ${label} account is the only way you can sign in. Set a password (with “Forgot your password?” on the login page) or add a passkey first.`
+      : message(error), true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 // --- your data -----------------------------------------------------------------------------------
 
 $('export').addEventListener('click', async () => {
@@ -670,5 +730,12 @@ if (profile) {
     loadNote().catch((error) => status($('note-status'), message(error), true)),
     loadTotp().catch((error) => status($('account-status'), message(error), true)),
     loadPasskeys().catch((error) => status($('account-status'), message(error), true)),
+    loadIdentities().catch((error) => status($('oidc-status'), message(error), true)),
   ]);
+  // Back from linking a provider account (`?linked=<name>`): say so, and tidy the address.
+  const linked = new URLSearchParams(location.search).get('linked');
+  if (linked && providers.length) {
+    history.replaceState(history.state, '', location.pathname);
+    status($('oidc-status'), `Your ${providerLabel(linked)} account is linked: you can sign in with it now.`);
+  }
 }

@@ -89,14 +89,16 @@ class Provider:
                 self.process.wait()
 
 
-def start(workdir: Path) -> Provider:
+def start(workdir: Path, *, port: int | None = None, sites: tuple[str, ...] = (SITE,)) -> Provider:
+    """The provider on ``port`` (a free one by default), its clients' redirect URIs on each of
+    ``sites`` (the e2e tests' real server is another origin than ``SITE``)."""
     install()
-    port = free_port()
+    port = port or free_port()
     clients = [
         {
             "client_id": client_id,
             "client_secret": spec["secret"],
-            "redirect_uris": [f"{SITE}/api/oidc/{name}/callback" for name in NAMES],
+            "redirect_uris": [f"{site}/api/oidc/{name}/callback" for site in sites for name in NAMES],
             "grant_types": ["authorization_code"],
             "response_types": ["code"],
             "token_endpoint_auth_method": "client_secret_basic",
