@@ -70,6 +70,7 @@ class EndpointSpec:
     request_headers: Mapping[str, str]
     response_headers: Mapping[str, str]
     media_type: str
+    public: bool = False
 
 
 def endpoint(
@@ -88,6 +89,7 @@ def endpoint(
     request_headers: Mapping[str, str] | None = None,
     response_headers: Mapping[str, str] | None = None,
     media_type: str = "application/json",
+    public: bool = False,
 ) -> Callable[[F], F]:
     """Declare a JSON endpoint. Put it under Flask's route decorator::
 
@@ -106,7 +108,8 @@ def endpoint(
     ``request_headers`` / ``response_headers`` the headers the view reads or sets
     (``{"ETag": "the value's version"}``), ``media_type`` a success that is not JSON (a file:
     ``"*/*"``); these only shape /api/openapi.json. ``response`` is the model of every 2xx answer
-    with a body.
+    with a body. ``public`` says that a write route acts for anonymous callers on purpose (a
+    sign-in ceremony's challenge), so that ``core.testing.check_plugin`` accepts its ``2xx``.
     """
 
     def decorator(view: F) -> F:
@@ -127,6 +130,7 @@ def endpoint(
             request_headers=dict(request_headers or {}),
             response_headers=dict(response_headers or {}),
             media_type=media_type,
+            public=public,
         )
 
         @functools.wraps(view)

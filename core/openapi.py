@@ -156,6 +156,9 @@ def _operation(
         responses["422"] = _error("invalid fields, listed in error.fields")
     if spec.query is not None:
         operation["parameters"] = _query_parameters(spec.query)
+        # The query string goes through the JSON reader's string rules (core.api.read_query).
+        bad_query = "a query string with NUL characters or lone surrogates"
+        responses["400"] = _error(f"malformed JSON, or {bad_query}" if spec.body is not None else bad_query)
     if spec.request_headers:
         operation.setdefault("parameters", []).extend(
             {"name": name, "in": "header", "required": False, "description": text, "schema": _STRING}

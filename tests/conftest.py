@@ -10,6 +10,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import psycopg2
@@ -22,6 +23,8 @@ from core.testing import merge as deep_merge
 PG_URL = os.environ.get("ANNEX_TEST_DATABASE_URL", "")
 REQUIRE_ALL = os.environ.get("ANNEX_TEST_REQUIRE_ALL") == "1"
 DATABASES = ["sqlite"] + (["postgresql"] if PG_URL else [])
+#: Every built-in plugin, for the tests that check the whole document or every plugin at once.
+BUILTINS = sorted(path.parent.name for path in (Path(__file__).parents[1] / "plugins").glob("*/__init__.py"))
 
 
 def require(available: bool, reason: str) -> None:

@@ -117,6 +117,7 @@ def remove(passkey_id: int, body: Proof):
 @endpoint(
     body=LoginOptions,
     body_optional=True,
+    public=True,
     response=RequestOptions,
     responses={400: "invalid_token"},
     rate_limits=[RateLimit("passkeys_options", lambda: settings().limits.options)],

@@ -12,6 +12,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from core import create_app
+from tests.conftest import BUILTINS
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "site": {"environment": "production", "static_dir": ""},
         "security": {"secret_key": "d" * 40},
         "database": {"url": f"sqlite:///{folder}/annex.db"},
-        "plugins": {"enabled": ["auth", "profile", "content"]},
+        "plugins": {"enabled": BUILTINS},
     }
     app = create_app(config, environ={}, instance_path=folder)
     try:
@@ -133,7 +134,7 @@ def test_the_schemes_and_the_profile_answer_follow_the_settings_of_each_app(tmp_
     config = {
         "database": {"url": f"sqlite:///{tmp_path}/annex.db"},
         "plugins": {
-            "enabled": ["auth", "profile", "content"],
+            "enabled": BUILTINS,
             "auth": auth,
             "profile": {"fields": {"age": {"type": "integer"}}},
         },

@@ -6,6 +6,7 @@ import pytest
 
 from core import Migration, hookimpl
 from core.testing import ConformanceError, check_plugin
+from tests.conftest import BUILTINS
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def test_kit_fixtures_give_an_app_a_client_and_a_logged_in_user(annex_client, an
     assert response.get_json()["username"] == annex_user.username
 
 
-@pytest.mark.parametrize("name", ["auth", "profile", "content"])
+@pytest.mark.parametrize("name", BUILTINS)
 def test_built_in_plugins_pass_the_conformance_check(annex_app_factory, name):
     check_plugin(name, annex_app_factory)
 
@@ -209,3 +210,37 @@ def test_a_plugin_with_a_user_column_and_no_user_deleted_is_named(annex_app_fact
     assert "unreachable_marks.user_id name users but the plugin implements no user_deleted" in str(
         excinfo.value
     )
+
+
+class OpenDoor:
+    """A write route that acts for anonymous callers, declared so or not."""
+
+    name = "opendoor"
+
+    def __init__(self, public: bool):
+        self.public = public
+
+    @hookimpl
+    def register_routes(self, app):
+        from flask import Blueprint
+
+        from core import endpoint
+
+        bp = Blueprint("opendoor", __name__, url_prefix="/api/opendoor")
+
+        @bp.post("/challenge")
+        @endpoint(public=self.public, body_optional=True)
+        def challenge():
+            """Hand anyone a challenge."""
+            return {"challenge": "abc"}
+
+        return [bp]
+
+
+@pytest.mark.parametrize("public", [True, False])
+def test_an_anonymous_write_passes_only_when_declared_public(annex_app_factory, public):
+    if public:
+        check_plugin("opendoor", annex_app_factory, extra=[OpenDoor(public)])
+    else:
+        with pytest.raises(ConformanceError, match="POST /api/opendoor/challenge accepts an anonymous write"):
+            check_plugin("opendoor", annex_app_factory, extra=[OpenDoor(public)])
