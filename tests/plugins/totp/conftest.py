@@ -7,7 +7,6 @@ computed with ``pyotp`` from the secret ``POST /api/totp/setup`` returned, for a
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -17,6 +16,7 @@ import pyotp
 import pytest
 
 from tests.conftest import deep_merge
+from tests.plugins.auth.conftest import run_parallel as run_parallel
 
 #: plugins.auth.jwt_key of every test app (fixed, so that apps sharing a database share tokens).
 JWT_KEY = "annex-tests-totp-jwt-key-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -212,23 +212,3 @@ def stored_rows(app: Any, table: str) -> list[dict[str, Any]]:
 
     with app.app_context():
         return rows(f"SELECT * FROM {table}")
-
-
-def run_parallel(count: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(i)`` in ``count`` threads released together; results in order."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def runner(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:  # reported by the caller
-            results[i] = exc
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return results
