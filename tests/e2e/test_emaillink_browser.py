@@ -17,21 +17,11 @@ import pyotp
 import pytest
 
 from tests.e2e.conftest import PASSWORD, Server
+from tests.e2e.pages import expect, log_out, watch
 
 pytestmark = pytest.mark.e2e
 
 EMAIL = "ada@example.org"
-
-
-def expect(target: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(target)
-
-
-def watch(page: Any, errors: list[str]) -> Any:
-    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
-    return page
 
 
 def text_of(message: EmailMessage) -> str:
@@ -76,12 +66,6 @@ def ask_for_a_link(page: Any, server: Server) -> None:
         f"If an account exists for {EMAIL}, we sent it a sign-in link and a code. "
         "Open the link in this browser, or enter the code here."
     )
-
-
-def log_out(page: Any, server: Server) -> None:
-    page.goto(f"{server.url}/account.html")
-    page.get_by_role("button", name="Log out", exact=True).click()
-    page.wait_for_url(f"{server.url}/login.html")
 
 
 def test_sign_in_by_the_mailed_link_then_by_the_code_and_a_second_factor(

@@ -13,18 +13,13 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import PASSWORD, Server
+from tests.e2e.pages import expect
 
 pytestmark = pytest.mark.e2e
 
 #: The demo's --bg and --accent colours, as Chromium computes them.
 BACKGROUND = "rgb(246, 247, 249)"
 ACCENT = "rgb(36, 83, 214)"
-
-
-def expect(target: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(target)
 
 
 def test_forbidden_missing_and_failing_pages_are_html_pages(

@@ -24,6 +24,7 @@ import pytest
 
 from tests.conftest import require
 from tests.e2e.conftest import PASSWORD, ROOT, Server
+from tests.e2e.pages import expect, log_in, log_out, watch
 
 pytestmark = pytest.mark.e2e
 
@@ -31,30 +32,6 @@ pytestmark = pytest.mark.e2e
 REAUTH_MAX_AGE = 8
 PHONE = {"width": 390, "height": 844}
 ANNEX = Path(sys.executable).with_name("annex")
-
-
-def expect(target: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(target)
-
-
-def watch(page: Any, errors: list[str]) -> Any:
-    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
-    return page
-
-
-def log_in(page: Any, server: Server, username: str, password: str) -> None:
-    page.goto(f"{server.url}/login.html")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Log in").click()
-
-
-def log_out(page: Any, server: Server) -> None:
-    page.goto(f"{server.url}/account.html")
-    page.get_by_role("button", name="Log out", exact=True).click()
-    page.wait_for_url(f"{server.url}/login.html")
 
 
 def register(page: Any, server: Server, username: str, email: str) -> None:

@@ -20,18 +20,13 @@ import pytest
 from tests import servers
 from tests.conftest import require
 from tests.e2e.conftest import PASSWORD, Server
+from tests.e2e.pages import expect, watch
 from tests.plugins.oidc import provider as harness
 
 pytestmark = pytest.mark.e2e
 
 #: What the buttons say: ``label`` of the configured provider.
 LABEL = "Test ID"
-
-
-def expect(target: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(target)
 
 
 @pytest.fixture
@@ -90,11 +85,6 @@ def open_context(browser: Any) -> Iterator[Callable[..., Any]]:
     yield create
     for context in contexts:
         context.close()
-
-
-def watch(page: Any, errors: list[str]) -> Any:
-    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
-    return page
 
 
 def at_the_provider(

@@ -18,22 +18,12 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import PASSWORD, Server
+from tests.e2e.pages import expect, log_out, watch
 
 pytestmark = pytest.mark.e2e
 
 #: Seconds a sign-in counts as recent on this test's server (step-up after that).
 REAUTH_MAX_AGE = 6
-
-
-def expect(target: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(target)
-
-
-def watch(page: Any, errors: list[str]) -> Any:
-    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
-    return page
 
 
 def virtual_authenticator(context: Any, page: Any) -> tuple[Any, str]:
@@ -54,12 +44,6 @@ def virtual_authenticator(context: Any, page: Any) -> tuple[Any, str]:
         },
     )
     return cdp, answer["authenticatorId"]
-
-
-def log_out(page: Any, server: Server) -> None:
-    page.goto(f"{server.url}/account.html")
-    page.get_by_role("button", name="Log out", exact=True).click()
-    page.wait_for_url(f"{server.url}/login.html")
 
 
 def test_passkeys_through_the_demo_pages(

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.e2e.conftest import PASSWORD, Server
+from tests.e2e.pages import expect, log_in, watch
 
 pytestmark = pytest.mark.e2e
 
@@ -27,25 +28,6 @@ THIRD_PASSWORD = "copper-Willow-19-canyon"
 PHONE = {"width": 390, "height": 844}
 #: Access-token lifetime of the server whose tokens the tests let expire, in seconds.
 TTL = 3
-
-
-def expect(page: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(page)
-
-
-def watch(page: Any, errors: list[str]) -> Any:
-    """Collect the page's uncaught exceptions into ``errors`` (a broken module script shows up there)."""
-    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
-    return page
-
-
-def log_in(page: Any, server: Server, username: str, password: str) -> None:
-    page.goto(f"{server.url}/login.html")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def field_error(page: Any, field_id: str) -> Any:
