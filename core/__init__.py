@@ -21,6 +21,8 @@ from core.errors import unavailable as unavailable
 from core.identity import Identity as Identity
 from core.identity import current_identity as current_identity
 from core.identity import permission_allowed as permission_allowed
+from core.locales import language_tag as language_tag
+from core.locales import user_locale as user_locale
 from core.migrations import Migration as Migration
 from core.openapi import add_security_scheme as add_security_scheme
 from core.outbox import queue_email as queue_email

@@ -11,6 +11,7 @@ from typing import Any, Literal
 import click
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from core.locales import language_tag
 from core.origins import allowed_origin
 
 #: Minimum length of the secret key in production, in bytes.
@@ -38,6 +39,15 @@ class SiteSettings(Section):
     environment: Literal["development", "production"] = "development"
     #: Folder served at ``/`` (index.html for directories); empty turns it off.
     static_dir: str = "site"
+    #: The site's name in mail; empty: the host of ``url``.
+    name: str = ""
+    #: Language (BCP 47 tag) of mail to a user who chose none and sent no Accept-Language.
+    locale: str = "en"
+
+    @field_validator("locale")
+    @classmethod
+    def _language_tag(cls, locale: str) -> str:
+        return language_tag(locale)
 
 
 class SecuritySettings(Section):

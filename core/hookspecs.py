@@ -580,6 +580,29 @@ def user_export(user_id: int) -> dict[str, Any] | None:
     """
 
 
+@hookspec(firstresult=True)
+def user_locale(user_id: int) -> str | None:
+    """The language the user ``user_id`` reads, as they chose it. Stops at first non-None result.
+
+    Implemented by the plugin that keeps a user's preferences; a plugin that writes to users
+    (mail, notices) calls ``core.user_locale(user_id)`` and falls back to the request's
+    ``Accept-Language``, then ``site.locale``, when the answer is None.
+
+    :param user_id: the account's id.
+    :return: a BCP 47 language tag (``"de"``, ``"de-AT"``; ``core.language_tag`` checks one), or
+        None when the user chose none or this plugin does not keep it.
+
+    Example::
+
+        from core import hookimpl
+        from annex_prefs import preferences
+
+        @hookimpl
+        def user_locale(user_id):
+            return preferences.of(user_id).get("language")  # None: not chosen
+    """
+
+
 # -------------------------------------------------------------------------------------------------
 # services
 # -------------------------------------------------------------------------------------------------

@@ -76,6 +76,7 @@ def test_request_and_life_cycle_hooks_reach_an_outside_plugin(hooked_app):
     pm.hook.user_deleted(user_id=7)
     assert (pm.hook.hold_account(user_id=7), pm.hook.hold_account(user_id=8)) == (True, False)
     assert pm.hook.user_export(user_id=7) == [{"allhooks": {"user": 7}}]
+    assert (pm.hook.user_locale(user_id=7), pm.hook.user_locale(user_id=8)) == ("de-AT", None)
     assert pm.hook.send_email(message=EmailMessage()) is True
     [findings] = pm.hook.deploy_check(app=hooked_app)
     assert [(f.level, f.setting) for f in findings] == [("warning", "plugins.allhooks.mode")]
@@ -121,6 +122,7 @@ def test_sign_in_hooks_reach_an_outside_plugin_through_core(hooked_app):
         core.account_event(7, "mfa_enabled", factor="sms")
         assert "account_event:mfa_enabled" in allhooks.calls
         assert core.end_sessions(7) == 2
+        assert (core.user_locale(7), core.user_locale(8)) == ("de-AT", None)
 
 
 class Grants:

@@ -103,6 +103,12 @@ def user_export(user_id):
 
 
 @hookimpl
+def user_locale(user_id):
+    calls.append("user_locale")
+    return "de-AT" if user_id == 7 else None
+
+
+@hookimpl
 def send_email(message):
     calls.append("send_email")
     return True
