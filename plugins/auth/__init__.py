@@ -92,8 +92,9 @@ def check_recent_auth(identity, proof):
 
 @hookimpl
 def find_account(email):
+    """``disabled`` too, so that a method mails nothing to a disabled account."""
     user = accounts.find_by_email(email) if isinstance(email, str) and "@" in email else None
-    return None if user is None else accounts.public(user)
+    return None if user is None else {**accounts.public(user), "disabled": bool(user["disabled"])}
 
 
 @hookimpl

@@ -21,6 +21,12 @@ _LOCK = {
     (False, True): SQL("SELECT 1 FROM auth_users WHERE id = :id"),
 }
 _VERSION = SQL("SELECT password_version FROM auth_users WHERE id = :id")
+_DISABLED = SQL("SELECT disabled FROM auth_users WHERE id = :id")
+
+
+def disabled_error() -> ApiError:
+    """The 403 of every sign-in of a disabled account."""
+    return ApiError(403, "account_disabled", "this account is disabled; the site's operator can enable it")
 
 
 def taken(field: str) -> ApiError:
@@ -159,13 +165,49 @@ def set_email_verified(user_id: int) -> None:
         execute(update(users).where(users.c.id == user_id).values(email_verified=True))
 
 
+def refuse_if_disabled(user_id: int) -> None:
+    """Inside the transaction that starts a session or a challenge: lock the account (shared)
+    and raise ``403 account_disabled`` if it is disabled. Disabling holds the account
+    exclusively while it ends the sessions, so no sign-in can slip between the two."""
+    if lock(user_id) and _DISABLED.scalar(id=user_id):
+        raise disabled_error()
+
+
+def set_disabled(user_id: int, disabled: bool) -> bool:
+    """Disable or enable the account, holding it exclusively (the caller ends its sessions in
+    the same transaction); False when it is gone."""
+    with transaction():
+        if not lock(user_id, exclusive=True):
+            return False
+        execute(update(users).where(users.c.id == user_id).values(disabled=disabled))
+    return True
+
+
+def change_email(user_id: int, email: str) -> None:
+    """Give the account a new address, verified (the mailbox proved it); a concurrent taker of
+    the address becomes ``409 email_taken`` (the unique index settles it)."""
+    try:
+        with transaction():
+            execute(update(users).where(users.c.id == user_id).values(email=email, email_verified=True))
+    except IntegrityError:
+        raise taken("email") from None
+
+
 def set_roles(user_id: int, roles: list[str]) -> None:
     with transaction():
         execute(update(users).where(users.c.id == user_id).values(roles=json.dumps(sorted(set(roles)))))
 
 
-def all_users() -> list[dict[str, Any]]:
-    return rows(select(users).order_by(users.c.id))
+def all_users(search: str | None = None) -> list[dict[str, Any]]:
+    """Every account by id; ``search``: those whose username or email contains it (any case)."""
+    statement = select(users).order_by(users.c.id)
+    if search:
+        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(
+            func.lower(users.c.username).like(pattern, escape="\\")
+            | func.lower(users.c.email).like(pattern, escape="\\")
+        )
+    return rows(statement)
 
 
 def delete_account(user_id: int) -> bool:

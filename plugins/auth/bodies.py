@@ -96,6 +96,23 @@ class ResetRequest(Body):
         return check_email(value)
 
 
+class EmailChange(Body):
+    """``POST /api/auth/email``: the new address, and a step-up proof when the sign-in is not recent."""
+
+    new_email: str
+    password: str | None = Field(None, min_length=1, max_length=MAX_PASSWORD_INPUT)
+    code: str | None = Field(None, min_length=1, max_length=256)
+    credential: dict[str, Any] | None = None
+
+    @field_validator("new_email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return check_email(value)
+
+    def proof(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"new_email"}, exclude_none=True)
+
+
 class ResetConfirm(Body):
     token: str = Field(min_length=1, max_length=256)
     new_password: str = Field(min_length=1, max_length=MAX_PASSWORD_INPUT)

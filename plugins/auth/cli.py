@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
-from core import get_settings, hooks, plugin_settings, transaction
-from plugins.auth import accounts, invites, mail, mailfiles, passwords, sessions
+from core import get_settings, hooks, plugin_settings, second_factors, sign_in_methods, transaction
+from plugins.auth import accounts, activity, invites, mail, mailfiles, onetime, passwords, sessions
 from plugins.auth.bodies import USERNAME, check_email
 
 users = AppGroup("users", help="Manage user accounts.")
@@ -73,14 +74,144 @@ def invite(email: str, roles: tuple[str, ...]) -> None:
         )
 
 
+def _listed(user: dict) -> dict:
+    """The account's public fields and whether it is disabled (never a hash)."""
+    return {**accounts.public(user), "disabled": bool(user["disabled"])}
+
+
 @users.command("list")
-def list_users() -> None:
-    """List every account."""
-    for user in accounts.all_users():
-        public = accounts.public(user)
+@click.option("--json", "as_json", is_flag=True, help="One JSON array of the accounts.")
+@click.option("--role", help="Only accounts with this role.")
+@click.option("--search", help="Only accounts whose username or email contains this (any case).")
+def list_users(as_json: bool, role: str | None, search: str | None) -> None:
+    """List the accounts, oldest first: id, username, email, roles, and whether disabled."""
+    found = [_listed(user) for user in accounts.all_users(search)]
+    if role is not None:
+        found = [user for user in found if role in user["roles"]]
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False))
+        return
+    for public in found:
         verified = "verified" if public["email_verified"] else "unverified"
         roles = ",".join(public["roles"])
-        click.echo(f"{public['id']}\t{public['username']}\t{public['email']} ({verified})\t{roles}")
+        disabled = "\tdisabled" if public["disabled"] else ""
+        click.echo(f"{public['id']}\t{public['username']}\t{public['email']} ({verified})\t{roles}{disabled}")
+
+
+@users.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+def show(name: str, as_json: bool) -> None:
+    """NAME's account: public fields, roles, disabled, ways to sign in, second factors, sessions,
+    last login and last activity (never a hash or a token)."""
+    user = _user(name)
+    events = activity.recent(user["id"])
+    logins = [event for event in events if event["type"] in ("login", "register")]
+    details = {
+        **_listed(user),
+        "sign_in_methods": sign_in_methods(user["id"]),
+        "second_factors": second_factors(user["id"]),
+        "sessions": len(sessions.active(user["id"])),
+        "last_login": logins[0] if logins else None,
+        "last_activity": events[0] if events else None,
+    }
+    if as_json:
+        click.echo(json.dumps(details, ensure_ascii=False))
+        return
+    verified = "verified" if details["email_verified"] else "unverified"
+    for label, value in (
+        ("id", details["id"]),
+        ("username", details["username"]),
+        ("email", f"{details['email']} ({verified})"),
+        ("roles", ", ".join(details["roles"]) or "none"),
+        ("created", details["created_at"]),
+        ("disabled", "yes" if details["disabled"] else "no"),
+        ("sign-in methods", ", ".join(details["sign_in_methods"]) or "none"),
+        ("second factors", ", ".join(details["second_factors"]) or "none"),
+        ("sessions", f"{details['sessions']} active"),
+        ("last login", _event(details["last_login"])),
+        ("last activity", _event(details["last_activity"])),
+    ):
+        click.echo(f"{label}: {value}")
+
+
+def _event(event: dict | None) -> str:
+    if event is None:
+        return "never"
+    where = f" from {event['ip']}" if event["ip"] else ""
+    return f"{event['type']} at {event['at']}{where}"
+
+
+@users.command("disable")
+@click.argument("name")
+def disable(name: str) -> None:
+    """Disable NAME: every sign-in is refused (403 account_disabled); its sessions, MFA steps
+    and mailed links end now."""
+    user = _user(name)
+    with transaction():
+        if not accounts.set_disabled(user["id"], True):
+            raise click.ClickException(f"no user {name}")
+        ended = sessions.revoke_all(user["id"])
+        onetime.void(user["id"], None)
+    activity.record(user["id"], "account_disabled")
+    was = " (it was already disabled)" if user["disabled"] else ""
+    click.echo(f"disabled {user['username']}{was}: ended {ended} session(s)")
+
+
+@users.command("enable")
+@click.argument("name")
+def enable(name: str) -> None:
+    """Enable NAME again: it signs in as before (its ended sessions stay ended)."""
+    user = _user(name)
+    if not user["disabled"]:
+        click.echo(f"{user['username']} is not disabled: nothing to do")
+        return
+    if not accounts.set_disabled(user["id"], False):
+        raise click.ClickException(f"no user {name}")
+    activity.record(user["id"], "account_enabled")
+    click.echo(f"enabled {user['username']}")
+
+
+@users.command("set-password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from one line of standard input.")
+def set_password(name: str, password_stdin: bool) -> None:
+    """Give NAME a new password (asked twice, or one line of stdin for scripts): the password
+    rules apply, every session and every mailed reset or email-change link of NAME ends."""
+    user = _user(name)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n").rstrip("\r")
+        if not password:
+            raise click.ClickException("no password on standard input")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    settings = plugin_settings("auth")
+    problem = passwords.problem(password, settings.password_min_length, user["username"], user["email"])
+    if problem:
+        raise click.ClickException(f"password {problem}")
+    hashed = passwords.hash_password(password, settings.bcrypt_rounds, settings.password_pepper)
+    # As a password change: one transaction, so no session or link of the old password outlives it.
+    with transaction():
+        if not accounts.replace_password(user["id"], hashed, user["password_version"]):
+            raise click.ClickException(f"the password of {name} changed meanwhile (or it is gone); try again")
+        onetime.void(user["id"], onetime.RESET)
+        onetime.void(user["id"], onetime.EMAIL_CHANGE)
+        ended = sessions.revoke_all(user["id"])
+    activity.record(user["id"], "password_changed")
+    click.echo(f"set the password of {user['username']}; ended {ended} session(s)")
+
+
+@users.command("verify")
+@click.argument("name")
+def verify(name: str) -> None:
+    """Mark NAME's email address verified."""
+    user = _user(name)
+    if user["email_verified"]:
+        click.echo(f"{user['email']} of {user['username']} was already verified")
+        return
+    accounts.set_email_verified(user["id"])
+    activity.record(user["id"], "email_verified")
+    click.echo(f"marked {user['email']} of {user['username']} verified")
 
 
 @users.command("grant")

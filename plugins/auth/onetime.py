@@ -1,4 +1,6 @@
-"""Single-use tokens for password reset and email verification: stored hashed, 30 minutes."""
+"""Single-use tokens for password reset, email verification and email change: stored hashed,
+30 minutes unless a kind says otherwise; a token may be bound to an address (an email change's
+new one)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from plugins.auth.schema import tokens
 LIFETIME = 30 * 60
 RESET = "reset"
 VERIFY = "verify"
+EMAIL_CHANGE = "email_change"
 
 
 def _hash(token: str) -> str:
@@ -25,9 +28,10 @@ def invalid() -> ApiError:
     return ApiError(400, "invalid_token", "this link is unknown, used or expired")
 
 
-def create(user_id: int, kind: str) -> str | None:
-    """A new token of ``kind`` for ``user_id``; None for an account deleted meanwhile (nothing
-    is stored and nothing should be mailed; the request still answers as it would have)."""
+def create(user_id: int, kind: str, *, lifetime: int = LIFETIME, email: str | None = None) -> str | None:
+    """A new token of ``kind`` for ``user_id``, valid ``lifetime`` seconds and bound to ``email``
+    if given; None for an account deleted meanwhile (nothing is stored and nothing should be
+    mailed; the request still answers as it would have)."""
     token = secrets.token_urlsafe(32)
     created = now()
     with transaction():
@@ -39,20 +43,21 @@ def create(user_id: int, kind: str) -> str | None:
                 kind=kind,
                 token_hash=_hash(token),
                 created_at=created,
-                expires_at=created + LIFETIME,
+                expires_at=created + lifetime,
+                email=email,
             )
         )
     return token
 
 
-def void(user_id: int, kind: str) -> int:
-    """End every unused token of ``kind`` of the user (their links stop working); how many."""
+def void(user_id: int, kind: str | None) -> int:
+    """End every unused token of ``kind`` (None: of every kind) of the user (their links stop
+    working); how many."""
+    condition = [tokens.c.user_id == user_id, tokens.c.used_at.is_(None)]
+    if kind is not None:
+        condition.append(tokens.c.kind == kind)
     with transaction():
-        return execute(
-            update(tokens)
-            .where(tokens.c.user_id == user_id, tokens.c.kind == kind, tokens.c.used_at.is_(None))
-            .values(used_at=now())
-        ).rowcount
+        return execute(update(tokens).where(*condition).values(used_at=now())).rowcount
 
 
 def _usable(kind: str, token: str):
@@ -81,3 +86,18 @@ def consume(token: str, kind: str) -> int:
     if row is None:
         raise invalid()
     return int(row[0])
+
+
+def consume_address(token: str, kind: str, user_id: int) -> str:
+    """Use up ``user_id``'s token (atomically: a second use fails) and return the address it is
+    bound to; else 400 ``invalid_token``."""
+    with transaction():
+        row = execute(
+            update(tokens)
+            .where(*_usable(kind, token), tokens.c.user_id == user_id, tokens.c.email.is_not(None))
+            .values(used_at=now())
+            .returning(tokens.c.email)
+        ).first()
+    if row is None:
+        raise invalid()
+    return str(row[0])

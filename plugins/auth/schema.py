@@ -49,6 +49,8 @@ users = Table(
     Column("created_at", Float, nullable=False),  # epoch seconds
     # One more with every change of the password: a login whose check read an older one is late.
     Column("password_version", Integer, nullable=False, default=1, server_default=text("1")),
+    # Set by the operator: no sign-in of any method, no session (``annex users disable``).
+    Column("disabled", Boolean, nullable=False, default=False, server_default=text("false")),
     sqlite_autoincrement=True,
 )
 # Uniqueness is the database's job: a race of two registrations settles here.
@@ -86,6 +88,8 @@ tokens = Table(
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
     Column("used_at", Float),
+    # The address a token is bound to, where its kind has one (an email change's new address).
+    Column("email", String(254)),
     sqlite_autoincrement=True,
 )
 
@@ -193,6 +197,21 @@ def signin_model(db):
     invites.create(conn, checkfirst=True)
 
 
+def account_life(db):
+    """0008: an account can be disabled; a single-use token may carry an address (the new one
+    of an email change). On SQLite, 0005 rebuilt both tables in the current shape, so the
+    columns may be there already."""
+    conn = db.executable
+    if "disabled" not in _columns(conn, "auth_users"):
+        conn.exec_driver_sql("ALTER TABLE auth_users ADD COLUMN disabled BOOLEAN DEFAULT false NOT NULL")
+    if "email" not in _columns(conn, "auth_tokens"):
+        conn.exec_driver_sql("ALTER TABLE auth_tokens ADD COLUMN email VARCHAR(254)")
+
+
+def _columns(conn, table: str) -> set[str]:
+    return {column["name"] for column in inspect(conn).get_columns(table)}
+
+
 MIGRATIONS = [
     Migration("auth", "0001_users", _creator(schema_v1.users)),
     Migration("auth", "0002_sessions", _creator(schema_v1.sessions)),
@@ -201,4 +220,5 @@ MIGRATIONS = [
     Migration("auth", "0005_ids_never_reused", never_reuse_ids),
     Migration("auth", "0006_canonical_emails", canonical_emails),
     Migration("auth", "0007_signin_model", signin_model),
+    Migration("auth", "0008_account_life", account_life),
 ]

@@ -36,6 +36,8 @@ class Limits(Section):
     password_check: str = "5/minute"
     #: Verification mails per account.
     verify_email_account: str = "3/hour"
+    #: Email change requests per account (each mails a new address and the old one).
+    email_change_account: str = "5/hour"
     #: Wrong second factors per account (at ``POST /api/auth/mfa`` and re-authentication by code).
     mfa: str = "10/hour"
 
@@ -83,6 +85,8 @@ class Settings(Section):
     reset_page: str = "reset-password.html"
     #: Page of the site that confirms an email address.
     verify_page: str = "verify-email.html"
+    #: Page of the site that confirms a new email address (``<site.url>/<page>?token=…``).
+    email_change_page: str = "confirm-email.html"
     #: Seconds after the last proof (``auth_time``) during which sensitive actions need no new one.
     reauth_max_age: int = Field(300, ge=0)
     #: Who may create an account: anyone, only the holder of an invitation, or nobody.

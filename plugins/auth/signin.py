@@ -2,7 +2,8 @@
 
 Password login, ``core.sign_in`` (the ``start_session`` hook) and ``POST /api/auth/mfa`` all end
 here, so every sign-in answers as login does: the token body and cookies, or ``401
-mfa_required`` with no cookie and no token.
+mfa_required`` with no cookie and no token; and a disabled account is refused here, for every
+method at once (``403 account_disabled``, only after the method's proof succeeded).
 """
 
 from __future__ import annotations
@@ -54,12 +55,14 @@ def finish(
     and the step was not already multi-factor.
 
     ``before`` runs first inside the transaction that stores the session or the challenge (a
-    password login checks there that the password it verified is still the account's).
+    password login checks there that the password it verified is still the account's); then a
+    disabled account is refused, under the account's lock.
     """
     factors = [] if multi_factor else second_factors(user["id"])
     with transaction():
         if before is not None:
             before()
+        accounts.refuse_if_disabled(user["id"])
         if factors:
             token = challenges.create(user["id"], methods)
         else:

@@ -20,6 +20,7 @@ from plugins.auth.routes.blueprints import auth
     responses={
         400: "invalid_token (unknown, used, expired or ended by five wrong factors) or unknown_factor",
         401: "invalid_code",
+        403: "account_disabled",
         429: "too many wrong second factors for this account; see Retry-After",
     },
 )

@@ -33,6 +33,7 @@ def change_password(body: ChangePassword):
         if not accounts.replace_password(user["id"], new_hash, user["password_version"]):
             raise service.invalid_credentials()  # changed meanwhile: the password checked was an old one
         onetime.void(user["id"], onetime.RESET)
+        onetime.void(user["id"], onetime.EMAIL_CHANGE)  # the notice of a change promises this
         sessions.revoke_all(user["id"], keep=current_identity().session_id)
     activity.record(user["id"], "password_changed")
     return service.no_content()
@@ -46,10 +47,10 @@ def change_password(body: ChangePassword):
     rate_limits=[RateLimit("password_reset", service.limit("password_reset"))],
 )
 def request_password_reset(body: ResetRequest):
-    """Mail a reset link if the address has an account; the answer is the same either way."""
+    """Mail a reset link if the address has an enabled account; the answer is the same either way."""
     check_rate_limit("password_reset_account", settings().limits.password_reset_account, body.email)
     user = accounts.find_by_email(body.email)
-    if user is not None:
+    if user is not None and not user["disabled"]:
         service.mail_link(user, onetime.RESET, mail.reset_message)
     return {"status": "accepted"}, 202
 
@@ -74,6 +75,7 @@ def confirm_password_reset(body: ResetConfirm):
             raise onetime.invalid()  # another reset or change came first and ended this link
         onetime.consume(body.token, onetime.RESET)
         onetime.void(user["id"], onetime.RESET)
+        onetime.void(user["id"], onetime.EMAIL_CHANGE)
         sessions.revoke_all(user["id"])
     activity.record(user["id"], "password_reset")
     return service.no_content()

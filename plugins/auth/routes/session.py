@@ -81,6 +81,7 @@ def registration_mode():
     response=Tokens,
     responses={
         401: "invalid_credentials, or mfa_required with error.mfa {token, factors, expires_in}",
+        403: "account_disabled (after a right password)",
         503: "the login limits cannot be counted right now",
     },
     rate_limits=[
@@ -119,7 +120,7 @@ def login(body: Login):
     body_optional=True,
     response=Tokens,
     rate_limits=[RateLimit("refresh", service.limit("refresh"))],
-    responses={401: "unauthorized, token_expired or token_revoked"},
+    responses={401: "unauthorized, token_expired or token_revoked", 403: "account_disabled"},
 )
 def refresh(body: RefreshToken):
     """Trade a refresh token (body, or the refresh cookie with CSRF proof) for a rotated pair."""
@@ -135,6 +136,9 @@ def refresh(body: RefreshToken):
     generation = claims.get("gen")
     if not isinstance(generation, int):
         raise unauthorized(message="invalid token")
+    owner = accounts.get(int(claims["sub"]))
+    if owner is not None and owner["disabled"]:  # its sessions ended when it was disabled: say why
+        raise accounts.disabled_error()
     try:
         result = sessions.refresh(
             claims["sid"],
