@@ -98,3 +98,15 @@ def consume(challenge_id: int) -> bool:
             .values(used_at=now())
         ).rowcount
     return changed == 1
+
+
+def end_all(user_id: int) -> int:
+    """End every open challenge of ``user_id`` (joins the caller's transaction): whatever ends
+    the account's sessions ends the half-open ones too, so a first step proved before a password
+    reset cannot be finished after it. How many ended."""
+    with transaction():
+        return execute(
+            update(mfa_challenges)
+            .where(mfa_challenges.c.user_id == user_id, mfa_challenges.c.used_at.is_(None))
+            .values(used_at=now())
+        ).rowcount

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import insert, select, text, update
 
 from core import SQL, ApiError, execute, now, one, rows, transaction
-from plugins.auth import accounts, onetime
+from plugins.auth import accounts, challenges, onetime
 from plugins.auth.schema import sessions
 
 #: Seconds between two writes of a session's ``last_used_at`` (hot paths write little).
@@ -179,11 +179,13 @@ def revoke(session_id: int) -> bool:
 
 
 def revoke_all(user_id: int, keep: int | None = None) -> int:
-    """End every session of ``user_id`` except ``keep``; how many were ended."""
+    """End every session of ``user_id`` except ``keep``, and every open MFA challenge (a session
+    not started yet); how many sessions were ended."""
     condition = [sessions.c.user_id == user_id, sessions.c.revoked_at.is_(None)]
     if keep is not None:
         condition.append(sessions.c.id != keep)
     with transaction():
+        challenges.end_all(user_id)
         return execute(update(sessions).where(*condition).values(revoked_at=now())).rowcount
 
 
