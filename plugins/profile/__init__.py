@@ -39,6 +39,12 @@ def startup(app):
 
 
 @hookimpl
+def user_locale(user_id):
+    """The profile's ``locale``, for whoever writes to the user (None: not chosen)."""
+    return profiles.row(user_id).get("locale")
+
+
+@hookimpl
 def user_deleted(user_id):
     profiles.remove(user_id)
 

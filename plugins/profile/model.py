@@ -19,15 +19,20 @@ from pydantic import (
     create_model,
 )
 
+from core import language_tag
 from plugins.profile.settings import FieldSpec, Settings
 
 #: Longest URL accepted when a url field declares no max_length.
 MAX_URL = 2048
+#: Longest language tag accepted (RFC 5646 asks implementations for at least 35 characters).
+MAX_LOCALE = 35
 #: The built-in fields every profile has.
 BUILTIN = {
     "display_name": FieldSpec(type="string", max_length=64),
     "bio": FieldSpec(type="string", max_length=2000),
     "avatar_url": FieldSpec(type="url", max_length=MAX_URL),
+    # The language the user reads (mail, notices): other plugins ask for it by core.user_locale.
+    "locale": FieldSpec(type="locale", max_length=MAX_LOCALE),
 }
 
 
@@ -46,6 +51,11 @@ def _annotation(spec: FieldSpec) -> Any:
     if spec.type == "url":
         return Annotated[
             str, StringConstraints(max_length=spec.max_length or MAX_URL), AfterValidator(_http_url)
+        ]
+    if spec.type == "locale":
+        # Stored in its conventional case ("de-at" is kept as "de-AT").
+        return Annotated[
+            str, StringConstraints(max_length=spec.max_length or MAX_LOCALE), AfterValidator(language_tag)
         ]
     return Annotated[str, StringConstraints(max_length=spec.max_length)]
 

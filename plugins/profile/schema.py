@@ -18,6 +18,7 @@ TABLE = "profile_profiles"
 COLUMN_TYPES = {
     "string": lambda db: db.types.text,
     "url": lambda db: db.types.text,
+    "locale": lambda db: db.types.text,
     "integer": lambda db: db.types.bigint,
     "boolean": lambda db: db.types.boolean,
 }
@@ -27,12 +28,21 @@ def create_profiles(db):
     table = db.create_table(TABLE)
     table.create_column("user_id", db.types.integer)
     table.create_column("updated_at", db.types.float)
-    for name, spec in BUILTIN.items():
-        table.create_column(name, COLUMN_TYPES[spec.type](db))
+    for name in ("display_name", "bio", "avatar_url"):  # the built-in fields of 0001; 0002 adds locale
+        table.create_column(name, COLUMN_TYPES[BUILTIN[name].type](db))
     db.query(f"CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_user ON {TABLE} (user_id)")
 
 
-MIGRATIONS = [Migration("profile", "0001_profiles", create_profiles)]
+def add_locale(db):
+    """The built-in ``locale`` field of an existing table (a new one has it from 0001)."""
+    if not db[TABLE].has_column("locale"):
+        db[TABLE].create_column("locale", COLUMN_TYPES["locale"](db))
+
+
+MIGRATIONS = [
+    Migration("profile", "0001_profiles", create_profiles),
+    Migration("profile", "0002_locale", add_locale),
+]
 
 
 def ensure_columns(db, fields: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from core import Section, plugin_settings
 RESERVED = frozenset(
     {
         "id", "username", "email", "email_verified", "roles", "created_at", "password",
-        "password_hash", "display_name", "bio", "avatar_url", "user_id", "updated_at",
+        "password_hash", "display_name", "bio", "avatar_url", "locale", "user_id", "updated_at",
     }
 )  # fmt: skip
 FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -22,9 +22,10 @@ FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 class FieldSpec(Section):
     """One custom field: ``[plugins.profile.fields.<name>]``."""
 
-    #: JSON type the value must have (``url``: an http/https URL string).
-    type: Literal["string", "integer", "boolean", "url"]
-    #: Longest accepted string (string and url fields).
+    #: JSON type the value must have (``url``: an http/https URL string; ``locale``: a BCP 47
+    #: language tag such as "de-AT").
+    type: Literal["string", "integer", "boolean", "url", "locale"]
+    #: Longest accepted string (string, url and locale fields).
     max_length: int | None = Field(None, ge=1, le=65536)
     #: A required field cannot be left empty or cleared.
     required: bool = False
@@ -42,7 +43,7 @@ class Settings(Section):
             if name in RESERVED:
                 raise ValueError(f"field {name!r}: that name is reserved")
             if spec.max_length is not None and spec.type in ("integer", "boolean"):
-                raise ValueError(f"field {name!r}: max_length applies to string and url fields only")
+                raise ValueError(f"field {name!r}: max_length applies to string, url and locale fields only")
         return fields
 
 
