@@ -180,3 +180,19 @@ def test_no_sign_in_racing_the_disable_keeps_a_session(app, client):
         if response.status_code == 200:
             assert_token_refused(probe(client, response.get_json()["access_token"]), "token_revoked")
     assert_error(login(client, "alice"), 403, "account_disabled")
+
+
+def test_a_built_in_method_is_refused_in_the_same_place(make_auth_app, mail_dir):
+    """The emaillink plugin signs in through core.sign_in: a link mailed before the disable is
+    refused after it, and a disabled account is mailed no new one."""
+    app = make_auth_app(config={"plugins": {"enabled": ["auth", "emaillink"]}})
+    client = app.test_client(use_cookies=False)
+    signup(client, "alice")
+    assert post(client, "/api/emaillink", {"email": "alice@example.com"}).status_code == 202
+    token = link_token(wait_for_mails(mail_dir, 1)[-1])
+    disable(app)
+    response = post(client, "/api/emaillink/confirm", {"token": token})
+    assert_error(response, 403, "account_disabled")
+    assert "access_token" not in response.get_json()
+    assert post(client, "/api/emaillink", {"email": "alice@example.com"}).status_code == 202
+    assert len(mails(mail_dir)) == 1
