@@ -21,6 +21,7 @@ _LOCK = {
     (False, True): SQL("SELECT 1 FROM auth_users WHERE id = :id"),
 }
 _VERSION = SQL("SELECT password_version FROM auth_users WHERE id = :id")
+_PASSWORD_SET = SQL("SELECT password_hash <> '' FROM auth_users WHERE id = :id")
 _DISABLED = SQL("SELECT disabled FROM auth_users WHERE id = :id")
 
 
@@ -158,6 +159,20 @@ def replace_password(user_id: int, password_hash: str, version: int) -> bool:
             .values(password_hash=password_hash, password_version=users.c.password_version + 1)
         )
     return changed.rowcount == 1
+
+
+def claim_mailbox(user_id: int) -> bool:
+    """The address was proved by its owner signing in through it (an emailed link or code), for
+    an account whose address nobody had proved: mark it verified and drop the password, which
+    was set by whoever created the account without proving the mailbox (an account created in
+    a victim's name beforehand must not keep its creator's way in). True if a password went."""
+    with transaction():
+        had_password = bool(_PASSWORD_SET.scalar(id=user_id))
+        values: dict[str, Any] = {"email_verified": True}
+        if had_password:
+            values.update(password_hash="", password_version=users.c.password_version + 1)
+        execute(update(users).where(users.c.id == user_id).values(**values))
+    return had_password
 
 
 def set_email_verified(user_id: int) -> None:

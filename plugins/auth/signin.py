@@ -14,7 +14,7 @@ from typing import Any
 from flask import Response
 
 from core import second_factors, transaction
-from plugins.auth import accounts, activity, challenges, service
+from plugins.auth import accounts, activity, challenges, service, sessions
 from plugins.auth.issuance import token_response
 from plugins.auth.responses import DetailedError
 
@@ -68,8 +68,10 @@ def finish(
         else:
             session = service.new_session(user, methods)
             proves_address = MAILBOX in methods and not user["email_verified"]
+            if proves_address and accounts.claim_mailbox(user["id"]):
+                # Its creator never proved this mailbox: their password and sessions go.
+                sessions.revoke_all(user["id"], keep=session["id"])
             if proves_address:
-                accounts.set_email_verified(user["id"])
                 user = {**user, "email_verified": True}
     if factors:
         raise mfa_required(token, factors)

@@ -13,7 +13,9 @@ from tests.plugins.auth.conftest import (
     claims_of,
     field_errors,
     https_client,
+    login,
     probe,
+    refresh,
     set_cookies,
     signup,
 )
@@ -145,6 +147,29 @@ def test_the_address_of_an_existing_account_becomes_verified(client, alice, mail
     events = call(client, "GET", "/api/auth/activity", token=response.get_json()["access_token"])
     types = [event["type"] for event in events.get_json()["events"]]
     assert types.count("email_verified") == 1  # once, at the first sign-in by mail
+
+
+def test_an_account_made_in_someone_else_s_name_loses_its_creator_s_way_in(client, mail_dir):
+    """Pre-hijacking: someone registers alice's address with a password of theirs; when alice
+    signs in through her mailbox, that password and its sessions stop working."""
+    squatter = signup(client, "alice")  # the address was never proved
+    got = mailed(client, mail_dir)
+    owner = confirm(client, token=got.token)
+    assert owner.status_code == 200
+    assert_error(login(client, "alice", squatter.password), 401, "invalid_credentials")
+    assert probe(client, squatter.access).status_code == 401
+    assert refresh(client, squatter.refresh).status_code == 401
+    assert probe(client, owner.get_json()["access_token"]).status_code == 200
+
+
+def test_a_verified_account_keeps_its_password_and_sessions_after_a_sign_in_by_mail(app, client, mail_dir):
+    alice = signup(client, "alice")
+    verified = app.test_cli_runner().invoke(args=["users", "verify", "alice"])
+    assert verified.exit_code == 0, verified.output
+    by_mail = confirm(client, token=mailed(client, mail_dir).token)
+    assert by_mail.status_code == 200
+    assert login(client, "alice", alice.password).status_code == 200
+    assert probe(client, alice.access).status_code == 200
 
 
 def test_a_link_of_a_deleted_account_is_refused_and_its_rows_are_gone(app, client, alice, mail_dir):
