@@ -648,6 +648,7 @@ export declare function createClient(initial?: ClientOptions): {
          * login page with `?error=oidc_already_linked` (another user's) and the like.
          * @param {string | OidcProvider} provider
          * @param {string} [next] A path on the site, e.g. `/account.html`.
+         * Recent authentication: may reject with `403 reauth_required` (then `reauth()` and retry).
          * @returns {Promise<string>} Rejects with 404 for a provider the site does not have.
          */
         link(provider: string | OidcProvider, next?: string): Promise<string>;
@@ -996,6 +997,7 @@ declare const annex: {
          * login page with `?error=oidc_already_linked` (another user's) and the like.
          * @param {string | OidcProvider} provider
          * @param {string} [next] A path on the site, e.g. `/account.html`.
+         * Recent authentication: may reject with `403 reauth_required` (then `reauth()` and retry).
          * @returns {Promise<string>} Rejects with 404 for a provider the site does not have.
          */
         link(provider: string | OidcProvider, next?: string): Promise<string>;
@@ -1348,6 +1350,7 @@ export declare const configure: (options: ClientOptions) => {
          * login page with `?error=oidc_already_linked` (another user's) and the like.
          * @param {string | OidcProvider} provider
          * @param {string} [next] A path on the site, e.g. `/account.html`.
+         * Recent authentication: may reject with `403 reauth_required` (then `reauth()` and retry).
          * @returns {Promise<string>} Rejects with 404 for a provider the site does not have.
          */
         link(provider: string | OidcProvider, next?: string): Promise<string>;
@@ -1535,6 +1538,7 @@ export declare const api: (path: string, options?: RequestOptions) => Promise<an
      * login page with `?error=oidc_already_linked` (another user's) and the like.
      * @param {string | OidcProvider} provider
      * @param {string} [next] A path on the site, e.g. `/account.html`.
+     * Recent authentication: may reject with `403 reauth_required` (then `reauth()` and retry).
      * @returns {Promise<string>} Rejects with 404 for a provider the site does not have.
      */
     link(provider: string | OidcProvider, next?: string): Promise<string>;

@@ -1201,6 +1201,7 @@ export function createClient(initial = {}) {
        * login page with `?error=oidc_already_linked` (another user's) and the like.
        * @param {string | OidcProvider} provider
        * @param {string} [next] A path on the site, e.g. `/account.html`.
+       * Recent authentication: may reject with `403 reauth_required` (then `reauth()` and retry).
        * @returns {Promise<string>} Rejects with 404 for a provider the site does not have.
        */
       async link(provider, next) {

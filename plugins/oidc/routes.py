@@ -68,6 +68,10 @@ class LinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     #: The page to come back to once linked (a path on this site).
     next: str | None = Field(None, max_length=2048)
+    #: A fresh proof for the step-up rule, when the sign-in is not recent.
+    password: str | None = Field(None, max_length=4096)
+    code: str | None = Field(None, max_length=64)
+    credential: dict[str, Any] | None = None
 
 
 class LinkOut(BaseModel):
@@ -166,13 +170,21 @@ def _with_userinfo(provider: Provider, claims: dict[str, Any], tokens: dict[str,
 
 
 @bp.post("/<name>/link")
-@endpoint(body=LinkIn, body_optional=True, response=LinkOut, auth=True, responses={404: "no such provider"})
+@endpoint(
+    body=LinkIn, body_optional=True, response=LinkOut, auth=True,
+    responses={403: "reauth_required", 404: "no such provider"},
+)  # fmt: skip
 def link(name: str, body: LinkIn):
-    """A start URL that links the provider to the signed-in user (open it in this browser)."""
+    """A start URL that links the provider to the signed-in user (open it in this browser).
+
+    Recent authentication, as for enrolling a factor: a linked identity is a way in that
+    outlives a password change, so a stolen session must not add one.
+    """
     provider = settings().provider(name)
     if provider is None:
         raise ApiError(404, "not_found", f"no provider named {name!r}")
-    token = flows.intend_link(name, current_identity().id, answers.safe_next(body.next))
+    identity = require_recent_auth(body.model_dump(exclude={"next"}, exclude_none=True))
+    token = flows.intend_link(name, identity.id, answers.safe_next(body.next))
     base = get_settings().site.url.rstrip("/")
     return {"url": f"{base}/api/oidc/{name}/start?link={token}"}
 

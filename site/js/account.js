@@ -656,7 +656,10 @@ async function loadIdentities() {
     const button = element('button', { type: 'button', className: 'secondary', textContent: `Link ${provider.label}` });
     onClick(button, $('oidc-status'), async () => {
       // The provider sends this browser back here once linked (or to the login page with ?error=).
-      location.assign(await annex.oidc.link(provider.name, `/account.html?${new URLSearchParams({ linked: provider.name })}`));
+      // Linking adds a way in: an old sign-in confirms it is you first (step-up).
+      const next = `/account.html?${new URLSearchParams({ linked: provider.name })}`;
+      const linked = await stepUp(() => annex.oidc.link(provider.name, next), `To link your ${provider.label} account, confirm it is you.`);
+      if (linked.done) location.assign(linked.value);
     });
     return button;
   });

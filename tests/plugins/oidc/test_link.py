@@ -89,11 +89,28 @@ def test_linking_needs_a_session_and_a_known_provider(oidc_app):
     assert client.get("/api/oidc/identities", base_url=SITE).status_code == 401
 
 
+def test_linking_needs_recent_auth_too(oidc_app, browser_for):
+    """A linked identity is a way in that outlives a password change: a stolen session that is
+    not fresh cannot add one."""
+    app = oidc_app({"plugins": {"auth": {"reauth_max_age": 0}}})
+    owner = browser_for(app)
+    register(owner, "owner", "owner@example.com")
+    answer = api(owner, "POST", "/api/oidc/test/link", {"next": "/account.html"})
+    assert (answer.status_code, answer.get_json()["error"]["code"]) == (403, "reauth_required")
+    assert answer.get_json()["error"]["methods"] == ["password"]
+    wrong = api(owner, "POST", "/api/oidc/test/link", {"next": "/", "password": "not-the-password-1"})
+    assert (wrong.status_code, wrong.get_json()["error"]["code"]) == (401, "invalid_credentials")
+    proved = api(owner, "POST", "/api/oidc/test/link", {"next": "/account.html", "password": PASSWORD})
+    assert proved.status_code == 200
+    assert landing(owner.sign_in_at_provider(proved.get_json()["url"], "ada")) == ("/account.html", {})
+
+
 def test_unlinking_needs_recent_auth_and_never_removes_the_last_way_in(oidc_app, browser_for):
     app = oidc_app({"plugins": {"auth": {"reauth_max_age": 0}}})
     owner = browser_for(app)
     register(owner, "owner", "owner@example.com")
-    landing(owner.sign_in_at_provider(_link(owner), "ada"))
+    url = api(owner, "POST", "/api/oidc/test/link", {"next": "/account.html", "password": PASSWORD})
+    landing(owner.sign_in_at_provider(url.get_json()["url"], "ada"))
     identity = api(owner, "GET", "/api/oidc/identities").get_json()["identities"][0]["id"]
     answer = api(owner, "DELETE", f"/api/oidc/identities/{identity}")
     assert (answer.status_code, answer.get_json()["error"]["code"]) == (403, "reauth_required")
