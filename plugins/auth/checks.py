@@ -6,6 +6,7 @@ own check reports them when short, as it does any plugin's."""
 from __future__ import annotations
 
 from core import Finding, plugin_settings
+from plugins.auth import mail, templating
 
 #: bcrypt cost below which passwords are too cheap to guess offline.
 MIN_BCRYPT_ROUNDS = 12
@@ -76,6 +77,15 @@ def deploy_findings() -> list[Finding]:
                 f"is {settings.refresh_grace_seconds} s: a used refresh token, stolen, is accepted again"
                 " for over a minute without the reuse being detected",
                 f"set it to {MAX_REFRESH_GRACE} or less (the default is 10)",
+            )
+        )
+    for problem in templating.owner_problems(mail.SAMPLES):
+        found.append(
+            Finding(
+                "warning",
+                "plugins.auth.templates_dir",
+                f"{problem}: that mail goes out from the shipped templates",
+                "fix the template (the error names its file and line)",
             )
         )
     return found

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import request
 
-from core import client_ip, get_settings, now, transaction
+from core import client_ip, now, transaction
 from plugins.auth import accounts, activity, mail, onetime
 from plugins.auth.settings import settings
 
@@ -32,8 +32,8 @@ def request_change(user: dict[str, Any], new_email: str) -> None:
         token = onetime.create(user["id"], onetime.EMAIL_CHANGE, lifetime=LIFETIME, email=new_email)
         if token is None:
             return
-        confirmation_message(new_email, token)
-        change_notice(user["email"], new_email, asked_at, ip, browser)
+        confirmation_message(user, new_email, token)
+        change_notice(user, new_email, asked_at, ip, browser)
     activity.record(user["id"], "email_change_requested")
 
 
@@ -60,34 +60,27 @@ def confirm(token: str) -> int:
     return user_id
 
 
-def _site() -> str:
-    return get_settings().site.url.rstrip("/")
-
-
-def confirmation_message(to: str, token: str) -> None:
-    """The link that makes ``to`` the account's address."""
-    url = mail.link(settings().email_change_page, token)
-    mail.send(
+def confirmation_message(user: dict[str, Any], to: str, token: str) -> None:
+    """The link that makes ``to`` the account's address (templates ``email_change_confirmation``)."""
+    mail.send_message(
+        "email_change_confirmation",
         to,
-        "Confirm your new email address",
-        f"Someone asked to make this the email address of their account at {_site()}.\n\n"
-        f"To confirm it, open:\n{url}\n\n"
-        "The link works once, for 24 hours. If you did not ask, ignore this message: nothing changes.\n",
+        user=user,
+        link=mail.link(settings().email_change_page, token),
+        valid_hours=LIFETIME // 3600,
     )
 
 
-def change_notice(to: str, new_email: str, asked_at: float, ip: str, browser: str) -> None:
-    """The notice to the old address: what was asked, when, from where, and what to do if it
-    was not the owner."""
-    when = datetime.fromtimestamp(asked_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    mail.send(
-        to,
-        "Your email address is being changed",
-        f"Someone signed in to your account at {_site()} asked to change its email address\n"
-        f"from {to} to {new_email}.\n\n"
-        f"When: {when}\nFrom: {ip}\nBrowser: {browser or 'unknown'}\n\n"
-        "Nothing changes until the link sent to the new address is opened (it works for 24 hours).\n\n"
-        "If this was not you, someone else can sign in to your account: change your password now\n"
-        "(or reset it through 'Forgot password'). That ends every other session and cancels this\n"
-        "change. Then look at the account's sessions and security log.\n",
+def change_notice(user: dict[str, Any], new_email: str, asked_at: float, ip: str, browser: str) -> None:
+    """The notice to the old address (templates ``email_change_notice``): what was asked, when,
+    from where, and what to do if it was not the owner."""
+    mail.send_message(
+        "email_change_notice",
+        user["email"],
+        user=user,
+        new_email=new_email,
+        when=datetime.fromtimestamp(asked_at, UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        ip=ip,
+        browser=browser,
+        valid_hours=LIFETIME // 3600,
     )

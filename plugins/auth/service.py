@@ -60,13 +60,14 @@ def me_confirmed(password: str) -> dict[str, Any]:
     return user
 
 
-def mail_link(user: dict[str, Any], kind: str, compose: Callable[[str, str], Any]) -> None:
-    """A new single-use token of ``kind`` and its mail (``compose(address, token)``) in one
-    transaction: the outbox sends it once the answer has gone, and never for a token rolled back."""
+def mail_link(user: dict[str, Any], kind: str, compose: Callable[[dict[str, Any], str], Any]) -> None:
+    """A new single-use token of ``kind`` and its mail (``compose(user, token)``, to the
+    account's address in its language) in one transaction: the outbox sends it once the answer
+    has gone, and never for a token rolled back."""
     with transaction():
         token = onetime.create(user["id"], kind)
         if token is not None:  # None: the account was deleted meanwhile
-            compose(user["email"], token)
+            compose(user, token)
 
 
 def new_session(user: dict[str, Any], methods: Sequence[str] = ("pwd",)) -> dict[str, Any]:

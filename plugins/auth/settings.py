@@ -74,6 +74,9 @@ class Settings(Section):
     mail_dir: str = "instance/mail"
     #: Sender of every message.
     mail_from: str = "Annex <no-reply@localhost>"
+    #: Folder of the site's own mail templates: a file there replaces the shipped one of the same
+    #: relative path (``de/password_reset.html``…); empty: the shipped templates only.
+    templates_dir: str = ""
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_user: str = ""

@@ -106,7 +106,7 @@ class Server:
                 match.group(1)
                 for message in self.mails()
                 if message["To"] == to
-                for match in [pattern.search(message.get_content())]
+                for match in [pattern.search(message.get_body(preferencelist=("plain",)).get_content())]
                 if match
             ]
             if len(links) >= count:

@@ -115,7 +115,7 @@ def test_mail_test_sends_through_the_configured_backend(app, mail_dir):
     ]
     (message,) = wait_for_mails(mail_dir, 1)
     assert message["To"] == "operator@example.com"
-    assert re.search(r"test message", message.get_content())
+    assert re.search(r"test message", message.get_body(preferencelist=("plain",)).get_content())
 
 
 def test_mail_test_refuses_a_bad_address_and_reports_a_failing_backend(make_auth_app, tmp_path):
