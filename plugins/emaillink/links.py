@@ -1,4 +1,4 @@
-"""Mailed links and codes in the table: issued, spent once, ended by wrong codes, dropped.
+"""Mailed links and codes in the table: issued, spent once, codes ended by wrong guesses, dropped.
 
 Every way a row is spent is one conditional ``UPDATE … WHERE used_at IS NULL``: of two
 confirmations racing for one row (the link clicked on two devices, the link and the code), the
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, delete, desc, insert, select, update
+from sqlalchemy import delete, desc, insert, select, update
 
 from core import execute, now, one, rfc3339, rows, transaction
 from plugins.emaillink import proofs
@@ -63,8 +63,9 @@ def take_token(token: str) -> dict[str, Any] | None:
 
 def take_code(email: str, code: str, max_attempts: int) -> dict[str, Any] | None:
     """Spend the live row of ``email`` when ``code`` is its code (the link with it), as
-    ``take_token`` does; else None, and a wrong code counts against the row, which ends at
-    ``max_attempts`` wrong ones. Commits on its own: a wrong code stays counted."""
+    ``take_token`` does; else None, and a wrong code counts against the row's code, which
+    ends at ``max_attempts`` wrong ones (its link still works). Commits on its own: a wrong
+    code stays counted."""
     with transaction():
         row = one(
             select(links.c.id, links.c.token_hash, links.c.code_hash)
@@ -75,14 +76,12 @@ def take_code(email: str, code: str, max_attempts: int) -> dict[str, Any] | None
         if row is None:
             return None
         if not proofs.code_matches(code, row["token_hash"], row["code_hash"]):
-            at = now()
+            # The code ends at max_attempts; the link does not: anyone may guess at an
+            # address's code, and that must not spend the link in its owner's mailbox.
             execute(
                 update(links)
                 .where(links.c.id == row["id"], links.c.used_at.is_(None))
-                .values(
-                    attempts=links.c.attempts + 1,
-                    used_at=case((links.c.attempts + 1 >= max_attempts, at), else_=None),
-                )
+                .values(attempts=links.c.attempts + 1)
             )
             return None
         spent = execute(
