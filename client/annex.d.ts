@@ -491,6 +491,25 @@ export declare function createClient(initial?: ClientOptions): {
      */
     confirmEmail(token: string): Promise<void>;
     /**
+     * Ask to move the account to another address: a link is mailed to `newEmail` and a notice
+     * to the current one; nothing changes until the link is used ({@link confirmEmailChange}).
+     * Asking again ends the earlier link.
+     * @param {string} newEmail
+     * @param {Proof} [proof] Sent in the same request when the sign-in is not recent; without
+     *   one an old sign-in rejects with `403 reauth_required` (then {@link reauth} and retry).
+     * @returns {Promise<void>} Rejects with `409 email_taken` when another account has the
+     *   address, and a `validation_error` on `new_email` for a bad address or the account's own.
+     */
+    changeEmail(newEmail: string, proof?: Proof): Promise<void>;
+    /**
+     * Make the address a change link was mailed to the account's (it needs no session: the link
+     * is the proof). Call it from a button, not on page load: mail scanners open links.
+     * @param {string} token The `token` query parameter of the link.
+     * @returns {Promise<void>} Rejects with `400 invalid_token` for an unknown, used, expired or
+     *   superseded link, and `409 email_taken` when another account took the address meanwhile.
+     */
+    confirmEmailChange(token: string): Promise<void>;
+    /**
      * Everything every plugin keeps about the user, one section per plugin.
      * @returns {Promise<Record<string, object>>}
      */
@@ -839,6 +858,25 @@ declare const annex: {
      * @returns {Promise<void>}
      */
     confirmEmail(token: string): Promise<void>;
+    /**
+     * Ask to move the account to another address: a link is mailed to `newEmail` and a notice
+     * to the current one; nothing changes until the link is used ({@link confirmEmailChange}).
+     * Asking again ends the earlier link.
+     * @param {string} newEmail
+     * @param {Proof} [proof] Sent in the same request when the sign-in is not recent; without
+     *   one an old sign-in rejects with `403 reauth_required` (then {@link reauth} and retry).
+     * @returns {Promise<void>} Rejects with `409 email_taken` when another account has the
+     *   address, and a `validation_error` on `new_email` for a bad address or the account's own.
+     */
+    changeEmail(newEmail: string, proof?: Proof): Promise<void>;
+    /**
+     * Make the address a change link was mailed to the account's (it needs no session: the link
+     * is the proof). Call it from a button, not on page load: mail scanners open links.
+     * @param {string} token The `token` query parameter of the link.
+     * @returns {Promise<void>} Rejects with `400 invalid_token` for an unknown, used, expired or
+     *   superseded link, and `409 email_taken` when another account took the address meanwhile.
+     */
+    confirmEmailChange(token: string): Promise<void>;
     /**
      * Everything every plugin keeps about the user, one section per plugin.
      * @returns {Promise<Record<string, object>>}
@@ -1193,6 +1231,25 @@ export declare const configure: (options: ClientOptions) => {
      */
     confirmEmail(token: string): Promise<void>;
     /**
+     * Ask to move the account to another address: a link is mailed to `newEmail` and a notice
+     * to the current one; nothing changes until the link is used ({@link confirmEmailChange}).
+     * Asking again ends the earlier link.
+     * @param {string} newEmail
+     * @param {Proof} [proof] Sent in the same request when the sign-in is not recent; without
+     *   one an old sign-in rejects with `403 reauth_required` (then {@link reauth} and retry).
+     * @returns {Promise<void>} Rejects with `409 email_taken` when another account has the
+     *   address, and a `validation_error` on `new_email` for a bad address or the account's own.
+     */
+    changeEmail(newEmail: string, proof?: Proof): Promise<void>;
+    /**
+     * Make the address a change link was mailed to the account's (it needs no session: the link
+     * is the proof). Call it from a button, not on page load: mail scanners open links.
+     * @param {string} token The `token` query parameter of the link.
+     * @returns {Promise<void>} Rejects with `400 invalid_token` for an unknown, used, expired or
+     *   superseded link, and `409 email_taken` when another account took the address meanwhile.
+     */
+    confirmEmailChange(token: string): Promise<void>;
+    /**
      * Everything every plugin keeps about the user, one section per plugin.
      * @returns {Promise<Record<string, object>>}
      */
@@ -1410,7 +1467,7 @@ export declare const api: (path: string, options?: RequestOptions) => Promise<an
     code?: string;
     credential?: Record<string, any>;
     signal?: AbortSignal;
-}) => Promise<User>, reauth: (proof: Proof) => Promise<void>, logout: () => Promise<void>, logoutAll: (password: string) => Promise<void>, refresh: () => Promise<void>, me: () => Promise<Profile>, updateProfile: (changes: Partial<Profile>) => Promise<Profile>, sessions: () => Promise<Session[]>, revokeSession: (session: number | Session, password?: string) => Promise<void>, activity: () => Promise<ActivityEvent[]>, changePassword: (currentPassword: string, newPassword: string) => Promise<void>, requestPasswordReset: (email: string) => Promise<void>, confirmPasswordReset: (token: string, newPassword: string) => Promise<void>, requestEmailVerification: () => Promise<void>, confirmEmail: (token: string) => Promise<void>, exportAccount: () => Promise<Record<string, object>>, deleteAccount: (password: string) => Promise<void>, data: {
+}) => Promise<User>, reauth: (proof: Proof) => Promise<void>, logout: () => Promise<void>, logoutAll: (password: string) => Promise<void>, refresh: () => Promise<void>, me: () => Promise<Profile>, updateProfile: (changes: Partial<Profile>) => Promise<Profile>, sessions: () => Promise<Session[]>, revokeSession: (session: number | Session, password?: string) => Promise<void>, activity: () => Promise<ActivityEvent[]>, changePassword: (currentPassword: string, newPassword: string) => Promise<void>, requestPasswordReset: (email: string) => Promise<void>, confirmPasswordReset: (token: string, newPassword: string) => Promise<void>, requestEmailVerification: () => Promise<void>, confirmEmail: (token: string) => Promise<void>, changeEmail: (newEmail: string, proof?: Proof) => Promise<void>, confirmEmailChange: (token: string) => Promise<void>, exportAccount: () => Promise<Record<string, object>>, deleteAccount: (password: string) => Promise<void>, data: {
     /**
      * Every stored value.
      * @returns {Promise<Record<string, *>>} key → value

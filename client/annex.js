@@ -972,6 +972,33 @@ export function createClient(initial = {}) {
     },
 
     /**
+     * Ask to move the account to another address: a link is mailed to `newEmail` and a notice
+     * to the current one; nothing changes until the link is used ({@link confirmEmailChange}).
+     * Asking again ends the earlier link.
+     * @param {string} newEmail
+     * @param {Proof} [proof] Sent in the same request when the sign-in is not recent; without
+     *   one an old sign-in rejects with `403 reauth_required` (then {@link reauth} and retry).
+     * @returns {Promise<void>} Rejects with `409 email_taken` when another account has the
+     *   address, and a `validation_error` on `new_email` for a bad address or the account's own.
+     */
+    async changeEmail(newEmail, proof) {
+      let extra = proof || {};
+      if ('passkey' in extra && extra.passkey) extra = { credential: await assertion({}) };
+      await api('/api/auth/email', { method: 'POST', body: { ...extra, new_email: newEmail } });
+    },
+
+    /**
+     * Make the address a change link was mailed to the account's (it needs no session: the link
+     * is the proof). Call it from a button, not on page load: mail scanners open links.
+     * @param {string} token The `token` query parameter of the link.
+     * @returns {Promise<void>} Rejects with `400 invalid_token` for an unknown, used, expired or
+     *   superseded link, and `409 email_taken` when another account took the address meanwhile.
+     */
+    async confirmEmailChange(token) {
+      await api('/api/auth/email/confirm', { method: 'POST', body: { token }, refresh: false });
+    },
+
+    /**
      * Everything every plugin keeps about the user, one section per plugin.
      * @returns {Promise<Record<string, object>>}
      */
@@ -1313,6 +1340,8 @@ export const {
   confirmPasswordReset,
   requestEmailVerification,
   confirmEmail,
+  changeEmail,
+  confirmEmailChange,
   exportAccount,
   deleteAccount,
   data,
