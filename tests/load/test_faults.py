@@ -89,7 +89,8 @@ def test_postgresql_restart_under_load_is_503_then_recovers(tmp_path, new_pg_dat
     require(pg_ready(host, port), f"PostgreSQL on {host}:{port} does not accept connections")
     database_url = new_pg_database()
     with production_server(tmp_path, database_url) as server:
-        run = Workload(server.port, clients=32, duration=12.0)
+        # Long enough that clients still run 2 s after a slow restart (7 s seen on a busy machine).
+        run = Workload(server.port, clients=32, duration=20.0)
         run.prepare()
         run.start()
         try:
