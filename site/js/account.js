@@ -106,6 +106,7 @@ function showProfile() {
   $('p-name').textContent = profile.display_name || profile.username;
   $('p-username').textContent = profile.display_name ? `@${profile.username}` : '';
   $('p-email').textContent = profile.email;
+  $('email-current').textContent = profile.email;
   $('p-verified').textContent = profile.email_verified ? 'confirmed' : 'not confirmed';
   $('p-verified').className = `badge ${profile.email_verified ? 'ok' : 'warn'}`;
   $('verify-row').hidden = profile.email_verified;
@@ -145,6 +146,29 @@ $('send-verification').addEventListener('click', async () => {
     status($('verify-status'), message(error), true);
   }
 });
+
+// --- email address -------------------------------------------------------------------------------
+
+const emailForm = $('email-form');
+onSubmit(
+  emailForm,
+  async ({ new_email: wanted }) => {
+    status($('email-status'), '');
+    const address = wanted.trim();
+    if (!address) {
+      fieldError(emailForm, 'new_email', 'Enter the new address.').focus();
+      return;
+    }
+    const asked = await stepUp(() => annex.changeEmail(address), 'To change your email address, confirm it is you.');
+    if (!asked.done) return;
+    emailForm.reset();
+    status($('email-status'), `We sent a confirmation link to ${address}; your address changes when you open it.`);
+  },
+  {
+    email_taken: ['new_email', 'Another account has this address.'],
+    rate_limited: ['new_email', 'Too many changes asked for. Wait an hour, then try again.'],
+  },
+);
 
 // --- sessions ------------------------------------------------------------------------------------
 
