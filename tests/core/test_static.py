@@ -247,7 +247,10 @@ class Head(HTMLParser):
         self.tags.append((tag, dict(attrs)))
 
 
-@pytest.mark.parametrize("page", ["reset-password.html", "verify-email.html"])
+@pytest.mark.parametrize(
+    "page",
+    ["reset-password.html", "verify-email.html", "email-link.html", "confirm-email.html", "register.html"],
+)
 def test_the_demo_pages_of_mailed_links_send_no_referrer_and_drop_the_token_first(make_app, page):
     client = make_app({"site": {"static_dir": str(DEMO_SITE)}}).test_client()
     answer = client.get(f"/{page}?token=mailed-secret")
