@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask
+from sqlalchemy.exc import DBAPIError
 
 import client
 from core import cli, db, errors, framing, outbox, ratelimit, routes, secretkeys, security, tracing
@@ -68,9 +69,10 @@ def create_app(
     tracing.name_failures(pm)
     if (environ if environ is not None else os.environ).get("ANNEX_TRACE_PLUGINS") == "1":
         tracing.enable_tracing(pm)
-    database = db.open_database(
+    url, url_source = db.resolved_url(
         settings.database.url, sources.name(("database", "url")), Path(app.instance_path)
     )
+    database = db.open_database(url, url_source, Path(app.instance_path))
     state = AppState(
         settings=settings,
         sources=sources,
@@ -93,14 +95,23 @@ def create_app(
     site = Path(settings.site.static_dir) if settings.site.static_dir else None
     state.static_fallback = static_server(site, packaged={"/annex.js": client.FILES / "annex.js"})
     # Start-up hooks run in an app context: plugins may read their settings and the database.
-    with app.app_context():
-        _register_routes(app, state)
-        pm.hook.register_commands(cli=app.cli)
-        state.migrations = ordered(m for _, result in call_each(pm, "register_migrations") for m in result)
-        if not settings.is_production:
-            cli.start_up_migrations(state)
-        _warn_about_production(state)
-        pm.hook.startup(app=app)
+    try:
+        with app.app_context():
+            _register_routes(app, state)
+            pm.hook.register_commands(cli=app.cli)
+            registered = call_each(pm, "register_migrations")
+            state.migrations = ordered(m for _, result in registered for m in result)
+            if not settings.is_production:
+                cli.start_up_migrations(state)
+            _warn_about_production(state)
+            pm.hook.startup(app=app)
+    except DBAPIError:
+        # The server went away after the first connection (a restart, an outage): say that,
+        # so a server retries the worker, rather than blame the plugin whose query failed.
+        outage = db.unreachable(database, url, url_source)
+        if outage is not None:
+            raise outage from None
+        raise
     return app
 
 

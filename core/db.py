@@ -271,6 +271,13 @@ class DatabaseUnreachable(ConfigError):
     start, a passing outage once the server has served (gunicorn retries such a worker)."""
 
 
+def resolved_url(url: str, source: str, instance_path: Path) -> tuple[str, str]:
+    """``database.url`` and where it was set, the empty default spelt out (SQLite in ``instance_path``)."""
+    if not url:
+        return f"sqlite:///{instance_path / 'annex.db'}", "the default (empty database.url)"
+    return url, source
+
+
 def open_database(url: str, source: str, instance_path: Path) -> Database:
     """The app's database from ``database.url`` set in ``source`` (empty: SQLite in
     ``instance_path``), checked by opening one connection.
@@ -279,9 +286,8 @@ def open_database(url: str, source: str, instance_path: Path) -> Database:
     start-up with a ``ConfigError`` naming the setting, where it was set, the value with its
     password masked, and a valid example.
     """
-    if not url:
-        url, source = f"sqlite:///{instance_path / 'annex.db'}", "the default (empty database.url)"
-    where = f"database.url = {_shown_url(url)} (set in {source})"
+    url, source = resolved_url(url, source, instance_path)
+    where = _where(url, source)
     try:
         database = connect(url)
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError, OSError) as exc:
@@ -290,16 +296,31 @@ def open_database(url: str, source: str, instance_path: Path) -> Database:
             f"{where} is not a database URL Annex can open ({_reason(exc, url)}). "
             f"Fix: write a SQLAlchemy URL, {example}{URL_EXAMPLES}; empty means instance/annex.db."
         ) from None
+    outage = unreachable(database, url, source)
+    if outage is not None:
+        database.close()
+        raise outage
+    return database
+
+
+def unreachable(database: Database, url: str, source: str) -> DatabaseUnreachable | None:
+    """Why ``database`` (opened from ``url`` set in ``source``) takes no connection now, or None.
+
+    Asked once when the database opens, and again when start-up fails on a database error: a
+    server that goes away while the app loads is an outage too, not a broken plugin.
+    """
     try:
         with database.engine.connect():
-            pass
+            return None
     except (SQLAlchemyError, OSError) as exc:
-        database.close()
-        raise DatabaseUnreachable(
-            f"{where}: cannot connect: {_reason(exc, url)}. Fix: start the database server, or "
-            f"correct the URL (host, port, user, password, database name), e.g. {URL_EXAMPLES}."
-        ) from None
-    return database
+        return DatabaseUnreachable(
+            f"{_where(url, source)}: cannot connect: {_reason(exc, url)}. Fix: start the database "
+            f"server, or correct the URL (host, port, user, password, database name), e.g. {URL_EXAMPLES}."
+        )
+
+
+def _where(url: str, source: str) -> str:
+    return f"database.url = {_shown_url(url)} (set in {source})"
 
 
 def _shown_url(url: str) -> str:

@@ -166,9 +166,11 @@ def on_starting(server: Any) -> None:
 
 
 def post_worker_init(worker: Any) -> None:
-    """Worker, its app loaded: from now on an unreachable database is an outage."""
+    """Worker, its app loaded: from now on an unreachable database is an outage. Says so in the
+    log, since gunicorn's "Booting worker" comes before the app loads (and may fail)."""
     if _served:
         _served[0][0] = 1
+    worker.log.info("Worker ready (pid: %s)", worker.pid)
 
 
 def _has_served() -> bool:

@@ -73,14 +73,19 @@ def children(pid: int) -> set[int]:
 
 
 def wait_for_workers(server: Server, count: int, timeout: float = 30) -> set[int]:
-    """The worker pids once ``count`` of them are up and the server answers again."""
+    """The worker pids once ``count`` of them are up and each has loaded the app (its "Worker
+    ready" line is in the log): a worker still booting has not served yet."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         workers = children(server.process.pid)
-        if len(workers) == count:
+        log = server.log.read_text()
+        if len(workers) == count and all(f"Worker ready (pid: {pid})" in log for pid in workers):
             return workers
         time.sleep(0.1)
-    raise AssertionError(f"gunicorn has {children(server.process.pid)} workers, expected {count}")
+    raise AssertionError(
+        f"gunicorn has {children(server.process.pid)} workers, expected {count} ready:\n"
+        + server.log.read_text()[-3000:]
+    )
 
 
 def engine(database_url: str) -> Engine:
