@@ -43,7 +43,11 @@ export function fieldError(form, name, text) {
   return input;
 }
 
-/** Run `action(values)` when `form` is submitted; its failures are shown in the form. */
+/**
+ * Run `action(values)` when `form` is submitted; its failures are shown in the form. The page
+ * ships its submit button disabled and this enables it: a click before the script has loaded
+ * (a slow network, a dev server still bundling) would post the form to the static server.
+ */
 export function onSubmit(form, action) {
   form.noValidate = true;
   form.addEventListener('submit', async (event) => {
@@ -72,6 +76,7 @@ export function onSubmit(form, action) {
       button.disabled = false;
     }
   });
+  form.querySelector('[type=submit]').disabled = false;
 }
 
 /** The token of a mailed link (taken from the address bar by /mailed-token.js), or null. */

@@ -169,3 +169,21 @@ def test_a_visitor_registers_and_logs_in_through_the_starter_pages(
     page.wait_for_url(f"{server.url}/account.html")
     expect(page.locator("#username")).to_have_text("baker")
     assert errors == []
+
+
+def test_a_starter_form_takes_no_click_before_its_script_has_loaded(
+    bakery: Server, new_context: Callable[..., Any]
+) -> None:
+    """A click before the page's module runs would post the form to the static server: the
+    page ships the button disabled and the form helper enables it."""
+    page = new_context(bakery).new_page()
+    held: list[Any] = []
+    page.route("**/annex-forms.js", lambda route: held.append(route))  # waits until continued
+    page.goto(f"{bakery.url}/register.html", wait_until="commit")  # modules delay DOMContentLoaded
+    button = page.get_by_role("button", name="Create account")
+    expect(button).to_be_disabled()
+    page.wait_for_timeout(300)  # the page has time to run whatever does not need the helper
+    assert len(held) == 1
+    expect(button).to_be_disabled()
+    held[0].continue_()
+    expect(button).to_be_enabled()
