@@ -443,11 +443,15 @@ def account_event(user_id: int, event: str, details: dict[str, Any]) -> None:
     removed, a clone suspected.
 
     Every implementation is called; the owner of accounts records it in the account's activity
-    (and may mail a notice). Called inside the caller's transaction, if any.
+    and mails the owner a security notice when ``details`` has ``notice``: ``"factor_added"`` or
+    ``"factor_removed"`` for a sign-in method or second factor, with ``method`` (``"totp"``,
+    ``"passkey"``, ``"oidc"`` or your own kind, which the notice's template shows in words) and
+    optionally ``name`` (the user's label for it). Called inside the caller's transaction, if any.
 
     :param user_id: the account.
     :param event: a name such as ``"mfa_enabled"`` or ``"passkey_added"``.
-    :param details: JSON values describing it (never a secret).
+    :param details: JSON values describing it (never a secret); ``notice``, ``method`` and
+        ``name`` as above.
     :return: nothing.
 
     Example::

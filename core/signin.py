@@ -125,8 +125,9 @@ def ensure_not_last_method(user_id: int, method: str) -> None:
 
 def account_event(user_id: int, event: str, **details: Any) -> None:
     """Tell the account's owner plugin that something happened to the account
-    (``"mfa_enabled"``, ``"passkey_added"``…): it records it in the account's activity and may
-    send a notice. ``details`` are JSON values."""
+    (``"mfa_enabled"``, ``"passkey_added"``…): it records it in the account's activity, and
+    mails the owner when ``details`` has ``notice="factor_added"`` / ``"factor_removed"`` (with
+    ``method`` and ``name``; the ``account_event`` hook says more). ``details`` are JSON values."""
     hooks().account_event(user_id=user_id, event=event, details=details)
 
 

@@ -13,6 +13,7 @@ from plugins.auth import (
     checks,
     guard,
     mail,
+    notices,
     registration,
     responses,
     routes,
@@ -110,8 +111,14 @@ def sign_in_methods(user_id):
 
 @hookimpl
 def account_event(user_id, event, details):
-    """Recorded in the account's activity (its name only: details may be anything)."""
+    """Recorded in the account's activity (its name only: details may be anything); a
+    ``notice`` detail (``factor_added`` / ``factor_removed``) mails the owner."""
     activity.record(user_id, event)
+    notice = details.get("notice")
+    if notice in notices.FACTOR_NOTICES:
+        user = accounts.get(user_id)
+        if user is not None:
+            notices.factor_changed(user, notice, details)
 
 
 @hookimpl

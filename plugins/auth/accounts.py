@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import SQL, ApiError, execute, get_db, hooks, now, one, rfc3339, rows, transaction
 from plugins.auth import emails
-from plugins.auth.schema import events, invites, mfa_challenges, sessions, tokens, users
+from plugins.auth.schema import devices, events, invites, mfa_challenges, sessions, tokens, users
 
 # PostgreSQL row locks on the account; SQLite's BEGIN IMMEDIATE already holds the whole database.
 _LOCK = {
@@ -243,7 +243,7 @@ def delete_account(user_id: int) -> bool:
 def delete_everything_of(user_id: int) -> None:
     """Drop the account and every auth row naming it (the ``user_deleted`` hook)."""
     with transaction():
-        for table in (sessions, tokens, events, mfa_challenges):
+        for table in (sessions, tokens, events, mfa_challenges, devices):
             execute(delete(table).where(table.c.user_id == user_id))
         execute(delete(invites).where(invites.c.used_by == user_id))
         execute(delete(users).where(users.c.id == user_id))

@@ -17,7 +17,8 @@ KEEP = 100
 TYPES = frozenset(
     {
         "register", "login", "login_failed", "refresh_reuse", "logout", "logout_all",
-        "session_revoked", "password_changed", "password_reset", "email_verified",
+        "session_revoked", "password_changed", "password_reset", "email_verified", "account_locked",
+        "device_forgotten",
     }
 )  # fmt: skip
 

@@ -50,6 +50,22 @@ class Sessions(BaseModel):
     sessions: list[SessionInfo]
 
 
+class DeviceInfo(BaseModel):
+    id: int
+    created_at: str
+    last_used_at: str
+    user_agent: str | None
+    #: A short name of the browser ("Firefox on Linux"), from its User-Agent.
+    browser: str
+    ip: str | None
+    #: This request comes from it.
+    current: bool
+
+
+class Devices(BaseModel):
+    devices: list[DeviceInfo]
+
+
 class Event(BaseModel):
     type: str
     at: str

@@ -10,7 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from core import get_settings, hooks, plugin_settings, second_factors, sign_in_methods, transaction
-from plugins.auth import accounts, activity, invites, mail, mailfiles, onetime, passwords, sessions
+from plugins.auth import accounts, activity, invites, mail, mailfiles, notices, onetime, passwords, sessions
 from plugins.auth.bodies import USERNAME, check_email
 
 users = AppGroup("users", help="Manage user accounts.")
@@ -197,6 +197,7 @@ def set_password(name: str, password_stdin: bool) -> None:
         onetime.void(user["id"], onetime.RESET)
         onetime.void(user["id"], onetime.EMAIL_CHANGE)
         ended = sessions.revoke_all(user["id"])
+        notices.password_changed(user)
     activity.record(user["id"], "password_changed")
     click.echo(f"set the password of {user['username']}; ended {ended} session(s)")
 

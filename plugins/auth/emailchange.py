@@ -14,7 +14,7 @@ from typing import Any
 from flask import request
 
 from core import client_ip, now, transaction
-from plugins.auth import accounts, activity, mail, onetime
+from plugins.auth import accounts, activity, mail, notices, onetime
 from plugins.auth.settings import settings
 
 #: Seconds a confirmation link works.
@@ -24,7 +24,7 @@ LIFETIME = 24 * 60 * 60
 def request_change(user: dict[str, Any], new_email: str) -> None:
     """A new confirmation link to ``new_email`` and a notice to the account's address, queued
     in one transaction with the token (the outbox sends them once the answer has gone)."""
-    asked_at, ip, browser = now(), client_ip(), request.user_agent.string[:200]
+    asked_at, ip, browser = now(), client_ip(), notices.browser_of(request.user_agent.string)
     with transaction():
         if not accounts.lock(user["id"]):  # first, before the tokens' rows
             return
@@ -33,7 +33,8 @@ def request_change(user: dict[str, Any], new_email: str) -> None:
         if token is None:
             return
         confirmation_message(user, new_email, token)
-        change_notice(user, new_email, asked_at, ip, browser)
+        if settings().notify.email_changed:
+            change_notice(user, new_email, asked_at, ip, browser)
     activity.record(user["id"], "email_change_requested")
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from core import check_rate_limit, current_identity, rate_limited, rate_limiter
-from plugins.auth import activity, passwords
+from plugins.auth import activity, devices, lockout, passwords
 from plugins.auth.settings import settings
 
 #: The per-account limit of failed password checks (named as login's, which it always was).
@@ -22,8 +22,16 @@ FAILURES = "login_account_failures"
 PER_SESSION = "password_check"
 
 
+#: The per-device limit of a remembered device once the account's budget is spent.
+PER_DEVICE = "login_device_failures"
+
+
 def _failures(user: dict[str, Any]) -> tuple[str, str, str]:
     return FAILURES, settings().limits.login_account_failures, str(user["id"])
+
+
+def _device_failures(user: dict[str, Any], device: str) -> tuple[str, str, str, str]:
+    return PER_DEVICE, settings().limits.login_device_failures, str(user["id"]), device
 
 
 def check(user: dict[str, Any] | None, password: str) -> bool:
@@ -31,11 +39,17 @@ def check(user: dict[str, Any] | None, password: str) -> bool:
 
     ``user`` None (an unknown login) or without a password costs one hash check too, so every
     failure takes as long.
-    Raises ``429 rate_limited`` while the account's budget is spent, without hashing.
+    While the account's budget is spent, a device the account has signed in from still gets
+    its own budget; any other request is ``429 rate_limited`` without hashing (``lockout``).
     """
     s = settings()
+    device = None
     if user is not None and not rate_limiter().test(*_failures(user), fail_closed=True):
-        raise rate_limited()
+        device = devices.remembered(user["id"])
+        if device is None:
+            raise lockout.refused(user)
+        if not rate_limiter().test(*_device_failures(user, device), fail_closed=True):
+            raise rate_limited()
     # An unknown login, or an account without a password: one hash check all the same.
     has_password = user is not None and bool(user["password_hash"])
     stored = user["password_hash"] if has_password else passwords.dummy_hash(s.bcrypt_rounds)
@@ -43,6 +57,8 @@ def check(user: dict[str, Any] | None, password: str) -> bool:
         return True
     if user is not None:
         rate_limiter().hit(*_failures(user), fail_closed=True)
+        if device is not None:
+            rate_limiter().hit(*_device_failures(user, device), fail_closed=True)
         activity.record(user["id"], "login_failed")
     return False
 

@@ -73,6 +73,8 @@ def send_message(name: str, to: str, *, user: dict[str, Any] | None = None, **va
     queue_email(message(name, to, user=user, **variables))
 
 
+#: Where and when a request came from, as every security notice gets it (``notices.context``).
+_REQUEST = {"when": "2026-01-31 12:00 UTC", "ip": "203.0.113.7", "browser": "Firefox on Linux"}
 #: Every message auth sends, with example values of the variables it gets besides ``site_name``,
 #: ``site_url``, ``locale`` and ``subject`` (docs/auth.md, "Mail templates", has the table of each).
 SAMPLES: dict[str, dict[str, Any]] = {
@@ -86,6 +88,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "email_change_notice": {"email": "a@example.com", "username": "alice", "new_email": "b@example.com",
                             "when": "2026-01-31 12:00 UTC", "ip": "203.0.113.7", "browser": "Firefox",
                             "valid_hours": 24},
+    "new_device": {"email": "a@example.com", "username": "alice", **_REQUEST},
+    "password_changed": {"email": "a@example.com", "username": "alice", **_REQUEST},
+    "factor_added": {"email": "a@example.com", "username": "alice", "method": "passkey", "name": "Laptop",
+                     **_REQUEST},
+    "factor_removed": {"email": "a@example.com", "username": "alice", "method": "totp", "name": "",
+                       **_REQUEST},
+    "account_locked": {"email": "a@example.com", "username": "alice", "link": "https://x/l?token=t",
+                       "valid_minutes": 60, **_REQUEST},
 }  # fmt: skip
 
 

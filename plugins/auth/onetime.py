@@ -1,4 +1,5 @@
-"""Single-use tokens for password reset, email verification and email change: stored hashed,
+"""Single-use tokens for password reset, email verification, email change and the sign-in link
+of a lockout notice: stored hashed,
 30 minutes unless a kind says otherwise; a token may be bound to an address (an email change's
 new one)."""
 
@@ -18,6 +19,8 @@ LIFETIME = 30 * 60
 RESET = "reset"
 VERIFY = "verify"
 EMAIL_CHANGE = "email_change"
+#: The sign-in link of an "account locked" notice.
+LOGIN_LINK = "login_link"
 
 
 def _hash(token: str) -> str:

@@ -1,5 +1,5 @@
 """The auth plugin's tables and migrations: users, sessions, single-use tokens, activity, MFA
-challenges and invitations.
+challenges, invitations and remembered devices.
 
 The schema is fixed and constrained, so it is declared with SQLAlchemy Core (which dataset
 runs on) rather than grown column by column: NOT NULL, unique indexes and integer keys come
@@ -136,6 +136,21 @@ invites = Table(
     sqlite_autoincrement=True,
 )
 
+devices = Table(
+    "auth_devices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, nullable=False),
+    # SHA-256 of the random id the browser's device cookie carries (never the id itself).
+    Column("device_hash", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("last_used_at", Float, nullable=False),
+    Column("user_agent", String(512)),
+    Column("ip", String(64)),
+    Index("auth_devices_user_device", "user_id", "device_hash", unique=True),
+    sqlite_autoincrement=True,
+)
+
 
 def _creator(table: Table):
     def up(db):
@@ -221,4 +236,5 @@ MIGRATIONS = [
     Migration("auth", "0006_canonical_emails", canonical_emails),
     Migration("auth", "0007_signin_model", signin_model),
     Migration("auth", "0008_account_life", account_life),
+    Migration("auth", "0009_devices", _creator(devices)),
 ]

@@ -38,8 +38,29 @@ class Limits(Section):
     verify_email_account: str = "3/hour"
     #: Email change requests per account (each mails a new address and the old one).
     email_change_account: str = "5/hour"
+    #: Wrong passwords per account and remembered device, once ``login_account_failures`` is
+    #: spent (the owner's own browser still signs in then; a guesser holding its cookie does not
+    #: get far).
+    login_device_failures: str = "10/hour"
+    #: Sign-ins with the link of an "account locked" notice, per client IP.
+    login_link: str = "10/hour"
     #: Wrong second factors per account (at ``POST /api/auth/mfa`` and re-authentication by code).
     mfa: str = "10/hour"
+
+
+class Notify(Section):
+    """``[plugins.auth.notify]``: which security notices mail the account's owner."""
+
+    #: A sign-in from a browser the account has not signed in from before.
+    new_device: bool = True
+    #: The password was changed or reset.
+    password_changed: bool = True
+    #: A change of address was asked for (mailed to the old address).
+    email_changed: bool = True
+    #: A sign-in method or second factor was added or removed (an authenticator, a passkey…).
+    factor_changed: bool = True
+    #: The account refused a password because of too many wrong ones (at most one an hour).
+    account_locked: bool = True
 
 
 class Settings(Section):
@@ -96,6 +117,9 @@ class Settings(Section):
     registration: Literal["open", "invite", "closed"] = "open"
     #: Page of the site that an invitation links to (``<site.url>/<page>?token=…``).
     invite_page: str = "register.html"
+    #: Page of the site that signs in with the link of an "account locked" notice.
+    login_link_page: str = "login-link.html"
+    notify: Notify = Notify()
     limits: Limits = Limits()
 
 

@@ -14,9 +14,10 @@ from typing import Any
 from flask import Response
 
 from core import second_factors, transaction
-from plugins.auth import accounts, activity, challenges, service, sessions
+from plugins.auth import accounts, activity, challenges, devices, notices, service, sessions
 from plugins.auth.issuance import token_response
 from plugins.auth.responses import DetailedError
+from plugins.auth.settings import settings
 
 #: The amr value added when two factors were used.
 MFA = "mfa"
@@ -78,4 +79,17 @@ def finish(
     if proves_address:
         activity.record(user["id"], "email_verified")
     activity.record(user["id"], "login")
-    return token_response(user, session, session["generation"], status=status)
+    response = token_response(user, session, session["generation"], status=status)
+    remember_device(user, response)
+    return response
+
+
+def remember_device(user: dict[str, Any], response: Response) -> None:
+    """Remember this browser for ``user`` (its device cookie on ``response``); a device new to
+    an account that had one already mails the owner (an account's first is not news)."""
+    if "cookie" not in settings().transports:
+        return  # a bearer-only site sets no cookie: its clients are not browsers it remembers
+    device_id, new = devices.remember(user["id"])
+    devices.set_cookie(response, device_id)
+    if new:
+        notices.new_device(user)

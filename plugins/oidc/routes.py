@@ -213,5 +213,6 @@ def unlink(identity_id: int):
         raise ApiError(404, "not_found", "no such linked identity")
     ensure_not_last_method(user_id, identities.method(row))
     identities.remove(identity_id)
-    account_event(user_id, "oidc_unlinked", provider=row["provider"])
+    notice = {"notice": "factor_removed", "method": "oidc", "name": row["provider"]}
+    account_event(user_id, "oidc_unlinked", provider=row["provider"], **notice)
     return None

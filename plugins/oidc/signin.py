@@ -86,7 +86,8 @@ def _link(
     except identities.AlreadyLinked:
         return answers.failure("already_linked")
     if linked is None:
-        account_event(user_id, "oidc_linked", provider=provider.name)
+        notice = {"notice": "factor_added", "method": "oidc", "name": provider.shown}
+        account_event(user_id, "oidc_linked", provider=provider.name, **notice)
     return answers.success(next_path)
 
 

@@ -67,7 +67,8 @@ def register(body: NewPasskey):
         row = credentials.add(identity.id, {**record, "name": body.name})
     except (ceremonies.Refused, credentials.AlreadyRegistered):
         raise ApiError(400, "invalid_credential", INVALID_CREDENTIAL) from None
-    account_event(identity.id, "passkey_added", passkey=row["id"], name=row["name"])
+    notice = {"notice": "factor_added", "method": "passkey", "name": row["name"]}
+    account_event(identity.id, "passkey_added", passkey=row["id"], **notice)
     return credentials.public(row), 201
 
 
@@ -109,7 +110,8 @@ def remove(passkey_id: int, body: Proof):
         ensure_not_last_method(user_id, "passkey")
         if not credentials.remove(user_id, passkey_id):
             raise _not_found()
-        account_event(user_id, "passkey_removed", passkey=passkey_id)
+        notice = {"notice": "factor_removed", "method": "passkey"}
+        account_event(user_id, "passkey_removed", passkey=passkey_id, **notice)
     return None
 
 

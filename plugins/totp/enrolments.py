@@ -105,7 +105,7 @@ def confirm(user_id: int, code: object) -> list[str] | None:
                 raise already_enrolled()
             return None  # the pending secret was replaced meanwhile: this code is not for it
         fresh = recovery.replace(user_id)
-        account_event(user_id, "mfa_enabled", factor="totp")
+        account_event(user_id, "mfa_enabled", factor="totp", notice="factor_added", method="totp")
         end_sessions(user_id, keep_current=True)
     return fresh
 
@@ -160,7 +160,7 @@ def disable(user_id: int) -> bool:
         ).rowcount
         remove(user_id)
         if was_on:
-            account_event(user_id, "mfa_disabled", factor="totp")
+            account_event(user_id, "mfa_disabled", factor="totp", notice="factor_removed", method="totp")
     return bool(was_on)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import RateLimit, check_rate_limit, current_identity, endpoint, field_error, transaction
-from plugins.auth import accounts, activity, mail, onetime, passwords, service, sessions
+from plugins.auth import accounts, activity, mail, notices, onetime, passwords, service, sessions
 from plugins.auth.answers import Accepted
 from plugins.auth.bodies import ChangePassword, ResetConfirm, ResetRequest
 from plugins.auth.routes.blueprints import auth
@@ -35,6 +35,7 @@ def change_password(body: ChangePassword):
         onetime.void(user["id"], onetime.RESET)
         onetime.void(user["id"], onetime.EMAIL_CHANGE)  # the notice of a change promises this
         sessions.revoke_all(user["id"], keep=current_identity().session_id)
+        notices.password_changed(user)
     activity.record(user["id"], "password_changed")
     return service.no_content()
 
@@ -77,5 +78,6 @@ def confirm_password_reset(body: ResetConfirm):
         onetime.void(user["id"], onetime.RESET)
         onetime.void(user["id"], onetime.EMAIL_CHANGE)
         sessions.revoke_all(user["id"])
+        notices.password_changed(user)
     activity.record(user["id"], "password_reset")
     return service.no_content()

@@ -12,6 +12,7 @@ from plugins.auth import (
     activity,
     emails,
     guard,
+    onetime,
     passwords,
     registration,
     service,
@@ -20,7 +21,7 @@ from plugins.auth import (
     tokens,
 )
 from plugins.auth.answers import Registration, Tokens
-from plugins.auth.bodies import Login, Password, RefreshToken, Register
+from plugins.auth.bodies import Login, Password, RefreshToken, Register, TokenOnly
 from plugins.auth.cookies import check_csrf
 from plugins.auth.identify import bearer_token
 from plugins.auth.issuance import token_response
@@ -65,7 +66,9 @@ def register(body: Register):
     session = service.new_session(user, ["pwd"])
     activity.record(user["id"], "register")
     hooks().user_created(user=accounts.public(user))
-    return token_response(user, session, session["generation"], status=201)
+    response = token_response(user, session, session["generation"], status=201)
+    signin.remember_device(user, response)
+    return response
 
 
 @auth.get("/registration")
@@ -112,6 +115,26 @@ def login(body: Login):
             accounts.set_password_hash(user["id"], stronger)
 
     return signin.finish(user, ["pwd"], before=still_the_password)
+
+
+@auth.post("/login-link")
+@endpoint(
+    body=TokenOnly,
+    response=Tokens,
+    rate_limits=[RateLimit("login_link", service.limit("login_link"))],
+    responses={
+        400: "invalid_token",
+        401: "mfa_required (the account has a second factor: answer at POST /api/auth/mfa)",
+        403: "account_disabled",
+    },
+)
+def login_by_link(body: TokenOnly):
+    """Sign in with the link of an "account locked" notice (single use, one hour), which also
+    remembers this browser: its password then signs in again despite the lock."""
+    user = accounts.get(onetime.consume(body.token, onetime.LOGIN_LINK))
+    if user is None:
+        raise onetime.invalid()
+    return signin.finish(user, [signin.MAILBOX])
 
 
 @auth.post("/refresh")

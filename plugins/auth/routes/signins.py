@@ -1,10 +1,11 @@
-"""``/api/auth``: the user's own sign-ins: active sessions (ending one) and the security log."""
+"""``/api/auth``: the user's own sign-ins: active sessions (ending one), remembered devices
+(forgetting one) and the security log."""
 
 from __future__ import annotations
 
 from core import ApiError, current_identity, endpoint, field_error, rfc3339
-from plugins.auth import activity, service, sessions
-from plugins.auth.answers import Activity, Sessions
+from plugins.auth import activity, devices, notices, service, sessions
+from plugins.auth.answers import Activity, Devices, Sessions
 from plugins.auth.bodies import OptionalPassword
 from plugins.auth.routes.blueprints import auth
 
@@ -52,6 +53,40 @@ def delete_session(session_id: int, body: OptionalPassword):
     sessions.revoke(session_id)
     activity.record(identity.id, "session_revoked")
     return service.no_content(clear_cookies=current)
+
+
+@auth.get("/devices")
+@endpoint(auth=True, response=Devices)
+def list_devices():
+    """The browsers this account has signed in from (remembered by their device cookie), most
+    recently used first; ``current`` marks this one. A remembered browser still signs in with
+    the right password while the account is locked, and signing in from any other is notified."""
+    return {
+        "devices": [
+            {
+                "id": row["id"],
+                "created_at": rfc3339(row["created_at"]),
+                "last_used_at": rfc3339(row["last_used_at"]),
+                "user_agent": row["user_agent"],
+                "browser": notices.browser_of(row["user_agent"] or ""),
+                "ip": row["ip"],
+                "current": row["current"],
+            }
+            for row in devices.listed(current_identity().id)
+        ]
+    }
+
+
+@auth.delete("/devices/<int:device_id>")
+@endpoint(auth=True, status=204, responses={404: "no such device of yours"})
+def forget_device(device_id: int):
+    """Forget a remembered browser: it no longer passes a lockout, and its next sign-in is
+    notified as a new device's. Its sessions go on (end them under sessions)."""
+    identity = current_identity()
+    if not devices.forget(identity.id, device_id):
+        raise ApiError(404, "not_found", "no such device")
+    activity.record(identity.id, "device_forgotten")
+    return service.no_content()
 
 
 @auth.get("/activity")

@@ -40,6 +40,8 @@ ACCESS = "__Host-annex_access"
 REFRESH = "__Secure-annex_refresh"
 CSRF = "__Host-annex_csrf"
 COOKIES = (ACCESS, REFRESH, CSRF)
+#: The device cookie every sign-in sets beside them (remembered browsers pass a lockout).
+DEVICE = "__Host-annex_device"
 #: An authenticated auth route without side effects, used to probe whether a token works.
 PROBE = "/api/auth/sessions"
 RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")

@@ -14,6 +14,7 @@ import pytest
 from tests.plugins.auth.conftest import (
     ACCESS,
     COOKIES,
+    DEVICE,
     PASSWORD,
     assert_error,
     claims_of,
@@ -92,7 +93,7 @@ def test_mfa_with_the_factor_answers_like_login(app, alice):
     body = response.get_json()
     assert set(body) == {"access_token", "refresh_token", "token_type", "expires_in", "user"}
     assert body["user"]["username"] == "alice"
-    assert set(set_cookies(response)) == set(COOKIES)
+    assert set(set_cookies(response)) == {*COOKIES, DEVICE}
     for token in (body["access_token"], body["refresh_token"]):
         claims = claims_of(token)
         assert claims["amr"] == ["pwd", "pin", "mfa"]

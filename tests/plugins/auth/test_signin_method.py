@@ -7,6 +7,7 @@ import pytest
 
 from tests.plugins.auth.conftest import (
     COOKIES,
+    DEVICE,
     PASSWORD,
     assert_error,
     call,
@@ -41,7 +42,7 @@ def test_magic_sign_in_answers_like_login(app):
     assert set(magic_answer.get_json()) == set(password_answer.get_json())
     assert magic_answer.get_json()["user"] == password_answer.get_json()["user"]
     magic_cookies, password_cookies = set_cookies(magic_answer), set_cookies(password_answer)
-    assert set(magic_cookies) == set(password_cookies) == set(COOKIES)
+    assert set(magic_cookies) == set(password_cookies) == {*COOKIES, DEVICE}
     for name in COOKIES:
         assert magic_cookies[name].attributes.keys() == password_cookies[name].attributes.keys()
     claims = claims_of(magic_answer.get_json()["access_token"])
