@@ -197,7 +197,7 @@ def set_password(name: str, password_stdin: bool) -> None:
         onetime.void(user["id"], onetime.RESET)
         onetime.void(user["id"], onetime.EMAIL_CHANGE)
         ended = sessions.revoke_all(user["id"])
-        notices.password_changed(user)
+        notices.password_changed(user, by_operator=True)
     activity.record(user["id"], "password_changed")
     click.echo(f"set the password of {user['username']}; ended {ended} session(s)")
 

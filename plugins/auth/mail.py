@@ -56,7 +56,7 @@ def send(to: str, subject: str, body: str, html: str | None = None) -> None:
     queue_email(compose(to, subject, body, html))
 
 
-def message(name: str, to: str, *, user: dict[str, Any] | None = None, **variables: Any) -> EmailMessage:
+def message(name: str, to: str, /, *, user: dict[str, Any] | None = None, **variables: Any) -> EmailMessage:
     """Message ``name`` (``templates/<locale>/<name>.*``) to ``to``, in the language of ``user``
     (the account it is about; None before there is one). Every template gets ``site_name``,
     ``site_url``, ``email`` (``to``), ``locale`` and ``subject``, ``username`` when there is a
@@ -68,7 +68,7 @@ def message(name: str, to: str, *, user: dict[str, Any] | None = None, **variabl
     return compose(to, rendered.subject, rendered.text, rendered.html)
 
 
-def send_message(name: str, to: str, *, user: dict[str, Any] | None = None, **variables: Any) -> None:
+def send_message(name: str, to: str, /, *, user: dict[str, Any] | None = None, **variables: Any) -> None:
     """Queue message ``name`` (see ``message``) in core's outbox, as ``send`` does."""
     queue_email(message(name, to, user=user, **variables))
 

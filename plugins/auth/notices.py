@@ -50,10 +50,15 @@ def context() -> dict[str, str]:
     return values
 
 
-def _send(name: str, user: dict[str, Any], **variables: Any) -> None:
+def _send(template: str, user: dict[str, Any], *, by_operator: bool = False, **variables: Any) -> None:
+    """Queue notice ``template`` to ``user``; ``by_operator``: no request of the user's caused it
+    (an ``annex users`` command), so it names no address or browser."""
     if user.get("disabled"):
         return
-    mail.send_message(name, user["email"], user=user, **context(), **variables)
+    facts = context()
+    if by_operator:
+        facts.update(ip="", browser="")
+    mail.send_message(template, user["email"], user=user, **facts, **variables)
 
 
 def new_device(user: dict[str, Any]) -> None:
@@ -61,9 +66,9 @@ def new_device(user: dict[str, Any]) -> None:
         _send("new_device", user)
 
 
-def password_changed(user: dict[str, Any]) -> None:
+def password_changed(user: dict[str, Any], *, by_operator: bool = False) -> None:
     if settings().notify.password_changed:
-        _send("password_changed", user)
+        _send("password_changed", user, by_operator=by_operator)
 
 
 def factor_changed(user: dict[str, Any], notice: str, details: dict[str, Any]) -> None:
