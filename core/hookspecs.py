@@ -444,9 +444,9 @@ def account_event(user_id: int, event: str, details: dict[str, Any]) -> None:
 
     Every implementation is called; the owner of accounts records it in the account's activity
     and mails the owner a security notice when ``details`` has ``notice``: ``"factor_added"`` or
-    ``"factor_removed"`` for a sign-in method or second factor, with ``method`` (``"totp"``,
-    ``"passkey"``, ``"oidc"`` or your own kind, which the notice's template shows in words) and
-    optionally ``name`` (the user's label for it). Called inside the caller's transaction, if any.
+    ``"factor_removed"`` for a sign-in method or second factor, with ``method`` (a short kind
+    such as ``"passkey"``, which the notice's template shows in words) and optionally ``name``
+    (the user's label for it). Called inside the caller's transaction, if any.
 
     :param user_id: the account.
     :param event: a name such as ``"mfa_enabled"`` or ``"passkey_added"``.
