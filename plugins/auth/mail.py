@@ -56,21 +56,25 @@ def send(to: str, subject: str, body: str, html: str | None = None) -> None:
     queue_email(compose(to, subject, body, html))
 
 
-def message(name: str, to: str, /, *, user: dict[str, Any] | None = None, **variables: Any) -> EmailMessage:
+def message(
+    name: str, to: str, /, *, user: dict[str, Any] | None = None, from_request: bool = True, **variables: Any
+) -> EmailMessage:
     """Message ``name`` (``templates/<locale>/<name>.*``) to ``to``, in the language of ``user``
-    (the account it is about; None before there is one). Every template gets ``site_name``,
-    ``site_url``, ``email`` (``to``), ``locale`` and ``subject``, ``username`` when there is a
-    user, and ``variables``."""
+    (the account it is about; None before there is one), or of the request's browser unless not
+    ``from_request`` (someone else's request: a stranger's refused password). Every template
+    gets ``site_name``, ``site_url``, ``email`` (``to``), ``locale`` and ``subject``, ``username``
+    when there is a user, and ``variables``."""
     values = {**templating.site_variables(), "email": to, **variables}
     if user is not None:
         values["username"] = user["username"]
-    rendered = templating.render(name, templating.preferred(user["id"] if user else None), values)
+    locales = templating.preferred(user["id"] if user else None, from_request=from_request)
+    rendered = templating.render(name, locales, values)
     return compose(to, rendered.subject, rendered.text, rendered.html)
 
 
-def send_message(name: str, to: str, /, *, user: dict[str, Any] | None = None, **variables: Any) -> None:
+def send_message(name: str, to: str, /, *, user: dict[str, Any] | None = None, **options: Any) -> None:
     """Queue message ``name`` (see ``message``) in core's outbox, as ``send`` does."""
-    queue_email(message(name, to, user=user, **variables))
+    queue_email(message(name, to, user=user, **options))
 
 
 #: Where and when a request came from, as every security notice gets it (``notices.context``).

@@ -50,15 +50,23 @@ def context() -> dict[str, str]:
     return values
 
 
-def _send(template: str, user: dict[str, Any], *, by_operator: bool = False, **variables: Any) -> None:
-    """Queue notice ``template`` to ``user``; ``by_operator``: no request of the user's caused it
-    (an ``annex users`` command), so it names no address or browser."""
+def _send(
+    template: str,
+    user: dict[str, Any],
+    *,
+    by_operator: bool = False,
+    stranger: bool = False,
+    **variables: Any,
+) -> None:
+    """Queue notice ``template`` to ``user``. ``by_operator``: an ``annex users`` command caused
+    it, so it names no address or browser. ``stranger``: the request is likely not the owner's,
+    so its browser's language does not choose the owner's (their profile's or the site's does)."""
     if user.get("disabled"):
         return
     facts = context()
     if by_operator:
         facts.update(ip="", browser="")
-    mail.send_message(template, user["email"], user=user, **facts, **variables)
+    mail.send_message(template, user["email"], user=user, from_request=not stranger, **facts, **variables)
 
 
 def new_device(user: dict[str, Any]) -> None:
@@ -81,4 +89,4 @@ def factor_changed(user: dict[str, Any], notice: str, details: dict[str, Any]) -
 
 def account_locked(user: dict[str, Any], link: str, valid_minutes: int) -> None:
     if settings().notify.account_locked:
-        _send("account_locked", user, link=link, valid_minutes=valid_minutes)
+        _send("account_locked", user, stranger=True, link=link, valid_minutes=valid_minutes)

@@ -120,17 +120,18 @@ def closest(tag: str | None, among: list[str]) -> str | None:
     return None
 
 
-def preferred(user_id: int | None) -> list[str]:
+def preferred(user_id: int | None, *, from_request: bool = True) -> list[str]:
     """The locales to try for a message to ``user_id`` (None: no account yet), best first: the
-    user's ``locale`` (``core.user_locale``), the request's ``Accept-Language``, ``site.locale``,
-    then English. A source the site has no templates for is passed over ("de-AT" reads "de")."""
+    user's ``locale`` (``core.user_locale``), the request's ``Accept-Language`` (unless not
+    ``from_request``: the request is not the reader's), ``site.locale``, then English. A source
+    the site has no templates for is passed over ("de-AT" reads "de")."""
     site = closest(get_settings().site.locale, available())
     # The site's language first: a browser that accepts any ("*") gets it.
     among = list(dict.fromkeys([*([site] if site else []), DEFAULT_LOCALE, *available()]))
     chosen = []
     if user_id is not None:
         chosen.append(closest(user_locale(user_id), among))
-    if has_request_context() and request.accept_languages:
+    if from_request and has_request_context() and request.accept_languages:
         # werkzeug's best match also takes "de" for "de-DE" when only "de" is offered.
         chosen.append(closest(request.accept_languages.best_match(among), among))
     chosen.append(site)

@@ -190,3 +190,23 @@ def test_a_forgotten_device_no_longer_passes_the_lock(backend):
     guess(app, 20)
     assert_error(login(other, "owner", PASSWORD), 429, "rate_limited")
     assert login(owner, "owner", PASSWORD).status_code == 200
+
+
+@pytest.mark.parametrize(("profile_locale", "subject"), [(None, "Sign-ins to"), ("de", "Anmeldungen mit")])
+def test_the_locked_notice_speaks_the_owners_language_not_the_strangers(
+    make_auth_app, mail_dir, profile_locale, subject
+):
+    """The refused request is likely a stranger's: its Accept-Language does not choose the
+    language; the owner's profile (else the site's) does."""
+    app = make_auth_app(
+        auth={"limits": LIMITS}, config={"plugins": {"enabled": ["auth", "profile"]}}, rate_limits=True
+    )
+    owner = owner_signs_up(app)
+    if profile_locale:
+        token = login(owner, "owner", PASSWORD).get_json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        assert owner.patch("/api/user/profile", json={"locale": "de"}, headers=headers).status_code == 200
+    guess(app, 20)
+    stranger_language = {"Accept-Language": "en-US" if profile_locale else "de-DE,de;q=0.9"}
+    assert_error(login(browser_of(app), "owner", PASSWORD, headers=stranger_language), 429, "rate_limited")
+    assert Inbox(mail_dir, None).wait_for(1)[0]["Subject"].startswith(subject)
