@@ -43,7 +43,9 @@
  * server speaks (binary values as base64url without padding).
  *
  * Other sign-in methods: {@link oidc} (buttons for OpenID Connect providers, the linked
- * identities) and {@link emailLink} (a link or a code by mail).
+ * identities) and {@link emailLink} (a link or a code by mail). An account locked by wrong
+ * passwords still signs in from the browsers it knows ({@link devices}), and by the link of the
+ * mail it was sent ({@link confirmLoginLink}).
  *
  * @module annex
  */
@@ -238,10 +240,35 @@ export type Session = {
      */
     current: boolean;
 };
+export type Device = {
+    id: number;
+    /**
+     * The first sign-in from it.
+     */
+    created_at: string;
+    /**
+     * The latest sign-in from it.
+     */
+    last_used_at: string;
+    user_agent: string | null;
+    /**
+     * A short name for `user_agent`, e.g. `Firefox on Linux`.
+     */
+    browser: string;
+    /**
+     * The address of the latest sign-in.
+     */
+    ip: string | null;
+    /**
+     * True for this browser.
+     */
+    current: boolean;
+};
 export type ActivityEvent = {
     /**
      * `register`, `login`, `login_failed`, `refresh_reuse`, `logout`,
-     * `logout_all`, `session_revoked`, `password_changed`, `password_reset`, `email_verified`.
+     * `logout_all`, `session_revoked`, `password_changed`, `password_reset`, `email_verified`,
+     * `account_locked`, `device_forgotten`, and the other plugins' events.
      */
     type: string;
     at: string;
@@ -392,6 +419,17 @@ export declare function createClient(initial?: ClientOptions): {
      */
     login(username: string, password: string): Promise<User>;
     /**
+     * Sign in with the link of an "account locked" mail (the account had too many wrong
+     * passwords, so passwords from browsers it has not signed in from are refused). This
+     * browser is remembered too: its password signs in again despite the lock. Call it from a
+     * button, not on page load: mail scanners open links.
+     * @param {string} token The `token` query parameter of the link.
+     * @returns {Promise<User>} As {@link login}: rejects with `401 mfa_required` when the user
+     *   has a second factor (finish with {@link mfa}), `400 invalid_token` for an unknown, used
+     *   or expired link (one hour), `403 account_disabled`, `429 rate_limited`.
+     */
+    confirmLoginLink(token: string): Promise<User>;
+    /**
      * The second step of a sign-in that rejected with `mfa_required`.
      *
      * @param {{token: string, factor: 'totp' | 'recovery_code' | 'passkey', code?: string,
@@ -454,6 +492,18 @@ export declare function createClient(initial?: ClientOptions): {
      * @returns {Promise<void>}
      */
     revokeSession(session: number | Session, password?: string): Promise<void>;
+    /**
+     * The browsers the user has signed in from, most recently used first.
+     * @returns {Promise<Device[]>}
+     */
+    devices(): Promise<Device[]>;
+    /**
+     * Forget a remembered browser: it no longer signs in while the account is locked, and its
+     * next sign-in is mailed as a new device's. Its sessions go on (see {@link revokeSession}).
+     * @param {number | Device} device An id, or an entry of {@link devices}.
+     * @returns {Promise<void>} Rejects with `404 not_found` for a device the user does not have.
+     */
+    forgetDevice(device: number | Device): Promise<void>;
     /**
      * The user's security log, newest first (at most 100 entries).
      * @returns {Promise<ActivityEvent[]>}
@@ -760,6 +810,17 @@ declare const annex: {
      */
     login(username: string, password: string): Promise<User>;
     /**
+     * Sign in with the link of an "account locked" mail (the account had too many wrong
+     * passwords, so passwords from browsers it has not signed in from are refused). This
+     * browser is remembered too: its password signs in again despite the lock. Call it from a
+     * button, not on page load: mail scanners open links.
+     * @param {string} token The `token` query parameter of the link.
+     * @returns {Promise<User>} As {@link login}: rejects with `401 mfa_required` when the user
+     *   has a second factor (finish with {@link mfa}), `400 invalid_token` for an unknown, used
+     *   or expired link (one hour), `403 account_disabled`, `429 rate_limited`.
+     */
+    confirmLoginLink(token: string): Promise<User>;
+    /**
      * The second step of a sign-in that rejected with `mfa_required`.
      *
      * @param {{token: string, factor: 'totp' | 'recovery_code' | 'passkey', code?: string,
@@ -822,6 +883,18 @@ declare const annex: {
      * @returns {Promise<void>}
      */
     revokeSession(session: number | Session, password?: string): Promise<void>;
+    /**
+     * The browsers the user has signed in from, most recently used first.
+     * @returns {Promise<Device[]>}
+     */
+    devices(): Promise<Device[]>;
+    /**
+     * Forget a remembered browser: it no longer signs in while the account is locked, and its
+     * next sign-in is mailed as a new device's. Its sessions go on (see {@link revokeSession}).
+     * @param {number | Device} device An id, or an entry of {@link devices}.
+     * @returns {Promise<void>} Rejects with `404 not_found` for a device the user does not have.
+     */
+    forgetDevice(device: number | Device): Promise<void>;
     /**
      * The user's security log, newest first (at most 100 entries).
      * @returns {Promise<ActivityEvent[]>}
@@ -1132,6 +1205,17 @@ export declare const configure: (options: ClientOptions) => {
      */
     login(username: string, password: string): Promise<User>;
     /**
+     * Sign in with the link of an "account locked" mail (the account had too many wrong
+     * passwords, so passwords from browsers it has not signed in from are refused). This
+     * browser is remembered too: its password signs in again despite the lock. Call it from a
+     * button, not on page load: mail scanners open links.
+     * @param {string} token The `token` query parameter of the link.
+     * @returns {Promise<User>} As {@link login}: rejects with `401 mfa_required` when the user
+     *   has a second factor (finish with {@link mfa}), `400 invalid_token` for an unknown, used
+     *   or expired link (one hour), `403 account_disabled`, `429 rate_limited`.
+     */
+    confirmLoginLink(token: string): Promise<User>;
+    /**
      * The second step of a sign-in that rejected with `mfa_required`.
      *
      * @param {{token: string, factor: 'totp' | 'recovery_code' | 'passkey', code?: string,
@@ -1194,6 +1278,18 @@ export declare const configure: (options: ClientOptions) => {
      * @returns {Promise<void>}
      */
     revokeSession(session: number | Session, password?: string): Promise<void>;
+    /**
+     * The browsers the user has signed in from, most recently used first.
+     * @returns {Promise<Device[]>}
+     */
+    devices(): Promise<Device[]>;
+    /**
+     * Forget a remembered browser: it no longer signs in while the account is locked, and its
+     * next sign-in is mailed as a new device's. Its sessions go on (see {@link revokeSession}).
+     * @param {number | Device} device An id, or an entry of {@link devices}.
+     * @returns {Promise<void>} Rejects with `404 not_found` for a device the user does not have.
+     */
+    forgetDevice(device: number | Device): Promise<void>;
     /**
      * The user's security log, newest first (at most 100 entries).
      * @returns {Promise<ActivityEvent[]>}
@@ -1461,13 +1557,13 @@ export declare const api: (path: string, options?: RequestOptions) => Promise<an
     email: string;
     password: string;
     invite?: string;
-}) => Promise<User>, registration: () => Promise<'open' | 'invite' | 'closed'>, login: (username: string, password: string) => Promise<User>, mfa: ({ token, factor, code, credential, signal }: {
+}) => Promise<User>, registration: () => Promise<'open' | 'invite' | 'closed'>, login: (username: string, password: string) => Promise<User>, confirmLoginLink: (token: string) => Promise<User>, mfa: ({ token, factor, code, credential, signal }: {
     token: string;
     factor: 'totp' | 'recovery_code' | 'passkey';
     code?: string;
     credential?: Record<string, any>;
     signal?: AbortSignal;
-}) => Promise<User>, reauth: (proof: Proof) => Promise<void>, logout: () => Promise<void>, logoutAll: (password: string) => Promise<void>, refresh: () => Promise<void>, me: () => Promise<Profile>, updateProfile: (changes: Partial<Profile>) => Promise<Profile>, sessions: () => Promise<Session[]>, revokeSession: (session: number | Session, password?: string) => Promise<void>, activity: () => Promise<ActivityEvent[]>, changePassword: (currentPassword: string, newPassword: string) => Promise<void>, requestPasswordReset: (email: string) => Promise<void>, confirmPasswordReset: (token: string, newPassword: string) => Promise<void>, requestEmailVerification: () => Promise<void>, confirmEmail: (token: string) => Promise<void>, changeEmail: (newEmail: string, proof?: Proof) => Promise<void>, confirmEmailChange: (token: string) => Promise<void>, exportAccount: () => Promise<Record<string, object>>, deleteAccount: (password: string) => Promise<void>, data: {
+}) => Promise<User>, reauth: (proof: Proof) => Promise<void>, logout: () => Promise<void>, logoutAll: (password: string) => Promise<void>, refresh: () => Promise<void>, me: () => Promise<Profile>, updateProfile: (changes: Partial<Profile>) => Promise<Profile>, sessions: () => Promise<Session[]>, revokeSession: (session: number | Session, password?: string) => Promise<void>, devices: () => Promise<Device[]>, forgetDevice: (device: number | Device) => Promise<void>, activity: () => Promise<ActivityEvent[]>, changePassword: (currentPassword: string, newPassword: string) => Promise<void>, requestPasswordReset: (email: string) => Promise<void>, confirmPasswordReset: (token: string, newPassword: string) => Promise<void>, requestEmailVerification: () => Promise<void>, confirmEmail: (token: string) => Promise<void>, changeEmail: (newEmail: string, proof?: Proof) => Promise<void>, confirmEmailChange: (token: string) => Promise<void>, exportAccount: () => Promise<Record<string, object>>, deleteAccount: (password: string) => Promise<void>, data: {
     /**
      * Every stored value.
      * @returns {Promise<Record<string, *>>} key → value

@@ -43,7 +43,9 @@
  * server speaks (binary values as base64url without padding).
  *
  * Other sign-in methods: {@link oidc} (buttons for OpenID Connect providers, the linked
- * identities) and {@link emailLink} (a link or a code by mail).
+ * identities) and {@link emailLink} (a link or a code by mail). An account locked by wrong
+ * passwords still signs in from the browsers it knows ({@link devices}), and by the link of the
+ * mail it was sent ({@link confirmLoginLink}).
  *
  * @module annex
  */
@@ -310,9 +312,23 @@ const unwrapOptions = (data) => (data && typeof data === 'object' && data.public
  */
 
 /**
+ * @typedef {object} Device A browser the account has signed in from, remembered by its
+ *   device cookie (HttpOnly, so a page cannot read it). While the account is locked by wrong
+ *   passwords, a remembered browser still signs in with the right one.
+ * @property {number} id
+ * @property {string} created_at The first sign-in from it.
+ * @property {string} last_used_at The latest sign-in from it.
+ * @property {?string} user_agent
+ * @property {string} browser A short name for `user_agent`, e.g. `Firefox on Linux`.
+ * @property {?string} ip The address of the latest sign-in.
+ * @property {boolean} current True for this browser.
+ */
+
+/**
  * @typedef {object} ActivityEvent
  * @property {string} type `register`, `login`, `login_failed`, `refresh_reuse`, `logout`,
- *   `logout_all`, `session_revoked`, `password_changed`, `password_reset`, `email_verified`.
+ *   `logout_all`, `session_revoked`, `password_changed`, `password_reset`, `email_verified`,
+ *   `account_locked`, `device_forgotten`, and the other plugins' events.
  * @property {string} at
  * @property {?string} ip
  * @property {?string} user_agent
@@ -804,6 +820,20 @@ export function createClient(initial = {}) {
     },
 
     /**
+     * Sign in with the link of an "account locked" mail (the account had too many wrong
+     * passwords, so passwords from browsers it has not signed in from are refused). This
+     * browser is remembered too: its password signs in again despite the lock. Call it from a
+     * button, not on page load: mail scanners open links.
+     * @param {string} token The `token` query parameter of the link.
+     * @returns {Promise<User>} As {@link login}: rejects with `401 mfa_required` when the user
+     *   has a second factor (finish with {@link mfa}), `400 invalid_token` for an unknown, used
+     *   or expired link (one hour), `403 account_disabled`, `429 rate_limited`.
+     */
+    async confirmLoginLink(token) {
+      return loggedIn(await api('/api/auth/login-link', { method: 'POST', body: { token }, refresh: false }));
+    },
+
+    /**
      * The second step of a sign-in that rejected with `mfa_required`.
      *
      * @param {{token: string, factor: 'totp' | 'recovery_code' | 'passkey', code?: string,
@@ -908,6 +938,25 @@ export function createClient(initial = {}) {
       });
       const current = typeof session === 'object' ? session.current : hadCsrf && csrfToken() === null;
       if (current) sessionEnded('session_revoked');
+    },
+
+    /**
+     * The browsers the user has signed in from, most recently used first.
+     * @returns {Promise<Device[]>}
+     */
+    async devices() {
+      return (await api('/api/auth/devices')).devices;
+    },
+
+    /**
+     * Forget a remembered browser: it no longer signs in while the account is locked, and its
+     * next sign-in is mailed as a new device's. Its sessions go on (see {@link revokeSession}).
+     * @param {number | Device} device An id, or an entry of {@link devices}.
+     * @returns {Promise<void>} Rejects with `404 not_found` for a device the user does not have.
+     */
+    async forgetDevice(device) {
+      const id = typeof device === 'object' ? device.id : device;
+      await api(`/api/auth/devices/${encodeURIComponent(id)}`, { method: 'DELETE' });
     },
 
     /**
@@ -1325,6 +1374,7 @@ export const {
   register,
   registration,
   login,
+  confirmLoginLink,
   mfa,
   reauth,
   logout,
@@ -1334,6 +1384,8 @@ export const {
   updateProfile,
   sessions,
   revokeSession,
+  devices,
+  forgetDevice,
   activity,
   changePassword,
   requestPasswordReset,

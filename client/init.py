@@ -1,9 +1,10 @@
 """``annex init [DIR]``: set up an existing site for Annex, on the first try.
 
 Writes ``config.toml`` (pointing at DIR) and ``.env.example`` into the working directory, and
-copies into DIR every starter page of ``client/starter/`` (the login, register, password and
-email pages the plugins' defaults link to, and their script and stylesheet) plus core's error
-pages, where DIR has no file of that name. Nothing is ever overwritten, so it can run again.
+copies into DIR every starter page of ``client/starter/`` (the login, register, password, email
+and locked-account link pages the plugins' defaults link to, and their script and stylesheet)
+plus core's error pages, where DIR has no file of that name. Nothing is ever overwritten, so it
+can run again.
 It needs no app, no database and no configuration: it runs before there is any.
 """
 
@@ -33,8 +34,8 @@ def init_command(folder: Path) -> None:
     """Set up the site in FOLDER (default: site) for Annex.
 
     Writes config.toml and .env.example here, and copies the account pages (login, register,
-    password reset, email confirmation, account, 403/404) into FOLDER. Files that exist are
-    left alone.
+    password reset, email confirmation, locked-account link, account, 403/404) into FOLDER.
+    Files that exist are left alone.
     """
     if not folder.is_dir():
         raise click.ClickException(

@@ -1,5 +1,5 @@
 // The first script of a page that a mailed link opens (reset-password.html, verify-email.html,
-// register.html for an invitation):
+// register.html for an invitation, email-link.html, confirm-email.html, login-link.html):
 // a classic script, loaded synchronously right after <meta name="referrer" content="no-referrer">,
 // so it runs before the page requests anything else. It takes the one-time token out of the
 // address bar (history.replaceState), where history, screenshots, extensions and the Referer of

@@ -1,4 +1,5 @@
-// The first script of a page that a mailed link opens (reset-password.html, verify-email.html).
+// The first script of a page that a mailed link opens (reset-password.html, verify-email.html,
+// login-link.html).
 // A classic script, loaded right after <meta name="referrer" content="no-referrer">, so it runs
 // before the page requests anything else: it takes the one-time token out of the address bar
 // (history, screenshots, extensions and later requests would see it there) and hands it to the

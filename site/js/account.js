@@ -25,6 +25,8 @@ const EVENTS = {
   passkey_clone_suspected: 'A copied passkey was refused',
   oidc_linked: 'Account at another site linked',
   oidc_unlinked: 'Account at another site unlinked',
+  account_locked: 'Account locked after too many wrong passwords: a sign-in link was emailed',
+  device_forgotten: 'Browser forgotten',
 };
 /** How a session was signed in, from its `methods` (RFC 8176 amr values). */
 const METHODS = { pwd: 'password', otp: 'authenticator code', hwk: 'passkey', swk: 'passkey', fed: 'another site', mail: 'emailed link' };
@@ -228,6 +230,39 @@ $('logout-all').addEventListener('click', () =>
   }),
 );
 
+// --- devices -------------------------------------------------------------------------------------
+
+async function loadDevices() {
+  const rows = (await annex.devices()).map((known) => {
+    const name = known.browser || device(known.user_agent);
+    const title = element('p', {}, element('strong', { textContent: name }));
+    if (known.current) title.append(' ', element('span', { className: 'badge ok', textContent: 'this browser' }));
+    const meta = element('p', {
+      className: 'meta',
+      textContent: `${known.ip || 'unknown address'} · last used ${when(known.last_used_at)} · first ${when(known.created_at)}`,
+    });
+    const button = element('button', { type: 'button', className: 'small secondary', textContent: 'Forget' });
+    button.setAttribute('aria-label', `Forget ${known.current ? 'this browser' : name}, last used ${when(known.last_used_at)}`);
+    button.addEventListener('click', () => forgetDevice(known, name, button));
+    return element('li', {}, element('div', { className: 'what' }, title, meta), button);
+  });
+  $('devices-list').replaceChildren(...(rows.length ? rows : [element('li', { textContent: 'None yet.' })]));
+}
+
+async function forgetDevice(known, name, button) {
+  button.disabled = true;
+  try {
+    await annex.forgetDevice(known);
+    status($('devices-status'), known.current
+      ? 'This browser is forgotten: while your account is locked, it will need the emailed link.'
+      : `${name} is forgotten.`);
+    await refreshLists();
+  } catch (error) {
+    button.disabled = false;
+    status($('devices-status'), message(error), true);
+  }
+}
+
 // --- password ------------------------------------------------------------------------------------
 
 const passwordForm = $('password-form');
@@ -294,9 +329,11 @@ async function loadActivity() {
 }
 
 function refreshLists() {
-  return Promise.all([loadSessions(), loadActivity()]).catch((error) =>
-    status($('sessions-status'), message(error), true),
-  );
+  return Promise.all([
+    loadSessions(),
+    loadActivity(),
+    loadDevices().catch((error) => status($('devices-status'), message(error), true)),
+  ]).catch((error) => status($('sessions-status'), message(error), true));
 }
 
 // --- step-up: confirm it is you, then retry ------------------------------------------------------

@@ -146,6 +146,14 @@ onSubmit(form, async ({ username, password }) => {
       askSecondFactor(error.mfa);
       return;
     }
+    if (error instanceof AnnexError && error.code === 'rate_limited') {
+      // Too many tries from here, or an account locked by wrong passwords: its owner was mailed
+      // a link that signs in (login-link.html), and a browser that signed in before still can.
+      formError(form, 'Too many attempts. Wait a while, then try again. If wrong passwords locked your '
+        + 'account, we emailed you a link that signs you in.');
+      form.querySelector('.form-error').focus();
+      return;
+    }
     throw error;
   }
   location.assign(next);

@@ -89,7 +89,8 @@ def test_init_writes_the_config_the_env_example_and_every_starter_page(project: 
     site = project / "site"
     expected = starter_names() | error_pages()
     assert {"login.html", "register.html", "forgot-password.html", "reset-password.html",
-            "verify-email.html", "account.html", "mailed-token.js"} <= expected  # fmt: skip
+            "verify-email.html", "login-link.html", "account.html",
+            "mailed-token.js"} <= expected  # fmt: skip
     assert {path.name for path in site.iterdir()} == expected | {"index.html"}
     for name in starter_names():
         assert (site / name).read_bytes() == (STARTER / name).read_bytes()
@@ -147,13 +148,14 @@ def test_the_written_config_serves_the_site_the_pages_and_annex_js(served):
     # A mailed link's page sends no Referer (core reads the page's meta tag).
     assert client.get("/reset-password.html").headers["Referrer-Policy"] == "no-referrer"
     assert client.get("/verify-email.html").headers["Referrer-Policy"] == "no-referrer"
+    assert client.get("/login-link.html").headers["Referrer-Policy"] == "no-referrer"
     assert client.get("/login.html").headers["Referrer-Policy"] != "no-referrer"
 
 
 def test_the_pages_the_plugins_link_to_are_there(served, project: Path):
     state = app_state(served)
     auth = state.plugin_settings["auth"]
-    for page in (auth.reset_page, auth.verify_page):
+    for page in (auth.reset_page, auth.verify_page, auth.login_link_page):
         assert (project / "site" / page).is_file(), page
     login_url = state.plugin_settings["content"].login_url
     assert (project / "site" / login_url.lstrip("/")).is_file()

@@ -249,7 +249,14 @@ class Head(HTMLParser):
 
 @pytest.mark.parametrize(
     "page",
-    ["reset-password.html", "verify-email.html", "email-link.html", "confirm-email.html", "register.html"],
+    [
+        "reset-password.html",
+        "verify-email.html",
+        "email-link.html",
+        "confirm-email.html",
+        "register.html",
+        "login-link.html",
+    ],
 )
 def test_the_demo_pages_of_mailed_links_send_no_referrer_and_drop_the_token_first(make_app, page):
     client = make_app({"site": {"static_dir": str(DEMO_SITE)}}).test_client()

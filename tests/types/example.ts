@@ -12,7 +12,11 @@ import annex, {
   totp,
   oidc,
   emailLink,
+  confirmLoginLink,
+  devices,
+  forgetDevice,
   type DataItem,
+  type Device,
   type OidcIdentity,
   type OidcProvider,
   type MfaChallenge,
@@ -95,6 +99,20 @@ async function otherWays(email: string, code: string): Promise<User | string[]> 
 void otherWays('ada@example.com', '123456');
 void emailLink.confirm({ token: 'from-the-link' });
 
+async function lockedOut(token: string): Promise<string[]> {
+  try {
+    await confirmLoginLink(token);
+  } catch (error) {
+    if (!(error instanceof AnnexError) || error.code !== 'mfa_required' || !error.mfa) throw error;
+    await mfa({ token: error.mfa.token, factor: 'totp', code: '123456' });
+  }
+  const known: Device[] = await devices();
+  for (const device of known) if (!device.current) await forgetDevice(device);
+  await forgetDevice(known[0].id);
+  return known.map((device) => `${device.browser} (${device.ip ?? 'unknown'}), ${device.last_used_at}`);
+}
+void lockedOut('from-the-mail');
+
 void signInWithSecondFactor('alice', 'violet-Kettle-42-harbor', async () => '123456');
 void securitySettings('violet-Kettle-42-harbor');
 
@@ -111,3 +129,5 @@ void mfa({ token: 't', factor: 'sms', code: '1' });
 void reauth({});
 // @ts-expect-error: a confirmation is a token, or an email with its code
 void emailLink.confirm({ code: '123456' });
+// @ts-expect-error: the link's token is a string
+void confirmLoginLink({ token: 't' });
