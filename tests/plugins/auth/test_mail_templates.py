@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from core import ConfigError
+from plugins.auth import mail, templating
 from tests.plugins.auth.conftest import (
     SITE_URL,
     bearer,
@@ -172,6 +173,83 @@ def test_every_message_is_text_and_html_with_the_same_links(app, client, mail_di
     assert "alice.new@example.com" in text and "TestBrowser/9.1" in page.text
     language = is_german if headers is GERMAN_BROWSER else is_english
     assert all(language(m) for m in (reset, verify, confirmation, notice))
+
+
+#: The security notices: each names when, and from where when a request of the user's caused it.
+NOTICES = ["new_device", "password_changed", "factor_added", "factor_removed", "account_locked"]
+#: What a template left unrendered or escaped where it should not have.
+LEFTOVERS = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|&#\d+;|&(amp|lt|gt|quot);")
+
+
+def sample(app, message, locale, /, **variables):
+    """Message ``message`` of ``mail.SAMPLES`` in ``locale``, as it is mailed (``variables``
+    replace the sample's; a passkey's is called ``name``)."""
+    with app.test_request_context("/"):
+        values = {**templating.site_variables(), **mail.SAMPLES[message], **variables}
+        rendered = templating.render(message, [locale], values)
+        assert rendered.locale == locale
+        return mail.compose(values["email"], rendered.subject, rendered.text, rendered.html)
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+@pytest.mark.parametrize("name", sorted(mail.SAMPLES))
+def test_every_message_reads_well_in_each_shipped_language(app, name, locale):
+    message = sample(app, name, locale)
+    text, page = assert_reads_well(message)
+    assert (is_german if locale == "de" else is_english)(message)
+    english = sample(app, name, "en")
+    if locale == "de":
+        assert message["Subject"] != english["Subject"]
+        assert '"' not in text  # „…“, never "…"
+        assert text.count("„") == text.count("“") and page.text.count("„") == page.text.count("“")
+        assert " on Linux" not in text + page.text  # "Firefox unter Linux"
+    else:
+        assert "„" not in text
+    assert not LEFTOVERS.search(text), text
+    assert not LEFTOVERS.search(page.text), page.text
+    assert "\n\n\n" not in text and text.endswith(f"\n-- \n{templating.site_variables()['site_name']}\n")
+    assert f"<title>{message['Subject']}</title>" in parts(message)[1]
+    for link in links(text):  # every link whole, on a line of its own
+        assert f"\n{link}\n" in text
+    if "browser" in mail.SAMPLES[name]:
+        assert mail.SAMPLES[name]["ip"] in text and mail.SAMPLES[name]["ip"] in page.text
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+@pytest.mark.parametrize("name", NOTICES)
+def test_a_notice_without_a_request_names_no_address_or_browser(app, name, locale):
+    """The operator's ``users set-password`` has no request (``notices`` passes no address or
+    browser then): no empty "From:" / "Von:" row, in the text or the HTML."""
+    facts = {"when": mail.SAMPLES[name]["when"], "ip": "", "browser": ""}
+    message = sample(app, name, locale, **facts)
+    text, _ = assert_reads_well(message)
+    lines = text.splitlines()
+    assert f"{'Wann' if locale == 'de' else 'When'}: {facts['when']}" in lines
+    assert not [line for line in lines if line.startswith(("From:", "Von:", "Browser:"))], text
+    assert not re.search(r">\s*(From|Von|Browser)\s*</td>", parts(message)[1])
+    assert "\n\n\n" not in text
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_the_operators_password_change_does_not_ask_whether_it_was_you(app, locale):
+    message = sample(app, "password_changed", locale, ip="", browser="")
+    text, _ = parts(message)
+    assert ("vom Betreiber der Website" if locale == "de" else "by the site's operator") in text
+    assert ("Falls Sie das waren" if locale == "de" else "If this was you") not in text
+    assert ("Alle Sitzungen" if locale == "de" else "Every session") in text
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+@pytest.mark.parametrize("name", ["factor_added", "account_locked", "new_device"])
+def test_a_notice_shows_a_strange_browser_or_passkey_name_as_text_in_both_parts(app, name, locale):
+    """The User-Agent is a stranger's to choose (a refused password) and a passkey's name the
+    user's: the text shows them as they are, the HTML escapes them once."""
+    strange = 'Bot "X" <b>1</b> & Co'
+    message = sample(app, name, locale, browser=strange, name=strange)
+    text, page = assert_reads_well(message)
+    html = parts(message)[1]
+    assert strange in text and strange in page.text
+    assert "<b>" not in html and "Bot &#34;X&#34; &lt;b&gt;1&lt;/b&gt; &amp; Co" in html
 
 
 def test_an_invitation_and_the_operators_test_message_read_well_too(app, mail_dir):
