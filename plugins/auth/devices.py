@@ -31,6 +31,8 @@ from plugins.auth.settings import settings
 
 #: Seconds the cookie lives; each sign-in from the device renews it.
 LIFETIME = 365 * 24 * 60 * 60
+#: Remembered devices per account: the least recently used beyond these are forgotten.
+KEEP = 20
 #: Salt of the cookie's signature: the key is the site's, the purpose is this one.
 SALT = "annex.auth.device"
 _INSERT = (
@@ -74,7 +76,9 @@ def remembered(user_id: int) -> str | None:
 
 def remember(user_id: int) -> tuple[str, bool]:
     """Note this request's device for ``user_id`` (a new id when it has no valid cookie); the
-    id for the cookie, and whether the device is new to an account that had one already."""
+    id for the cookie, and whether the device is news: new to an account that had one already,
+    and not a look-alike of one (the same browser from the same address: a client that keeps no
+    cookie, a script say, is not news at each sign-in). Only the newest ``KEEP`` are kept."""
     device_id = presented() or secrets.token_urlsafe(24)
     device_hash, at = _hash(device_id), now()
     agent, ip = request.user_agent.string[:512], client_ip()
@@ -88,11 +92,20 @@ def remember(user_id: int) -> tuple[str, bool]:
         ).rowcount
         if known:
             return device_id, False
-        had_one = one(select(devices.c.id).where(devices.c.user_id == user_id).limit(1)) is not None
+        mine = devices.c.user_id == user_id
+        had_one = one(select(devices.c.id).where(mine).limit(1)) is not None
+        look_alike = select(devices.c.id).where(mine, devices.c.user_agent == agent, devices.c.ip == ip)
+        familiar = had_one and one(look_alike.limit(1)) is not None
         # Two sign-ins from one new browser at once: the second finds the first's row.
         values = {"user_id": user_id, "device_hash": device_hash, "at": at, "agent": agent, "ip": ip}
         inserted = execute(_INSERT, **values).rowcount
-    return device_id, had_one and bool(inserted)
+        oldest_kept = select(devices.c.last_used_at).where(mine).order_by(devices.c.last_used_at.desc())
+        execute(
+            delete(devices).where(
+                mine, devices.c.last_used_at < oldest_kept.offset(KEEP - 1).limit(1).scalar_subquery()
+            )
+        )
+    return device_id, had_one and bool(inserted) and not familiar
 
 
 def set_cookie(response: Response, device_id: str) -> None:

@@ -16,7 +16,7 @@ import re
 import secrets
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -132,7 +132,8 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     the built-ins, installed for the server through an entry point as a third party's would be.
     ``plugins`` adds built-in plugins (``totp``, ``passkeys``), ``auth_settings`` lines to
     ``[plugins.auth]``, ``extra`` whole tables; ``host="localhost"`` for WebAuthn, whose relying
-    party cannot be an IP address."""
+    party cannot be an IP address; ``environ`` adds environment variables (``ANNEX__…``
+    settings the config file does not set)."""
     require(GUNICORN.exists(), f"gunicorn is not installed next to {sys.executable}")
     started: list[Server] = []
 
@@ -144,6 +145,7 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
         auth_settings: str = "",
         extra: str = "",
         host: str = "127.0.0.1",
+        environ: Mapping[str, str] | None = None,
     ) -> Server:
         folder = tmp_path / f"server{len(started)}"
         folder.mkdir()
@@ -167,7 +169,7 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
                 extra=extra,
             )
         )
-        env = _environment(database, secret)
+        env = {**_environment(database, secret), **(environ or {})}
         if test_plugins:
             env["PYTHONPATH"] = os.pathsep.join([str(_entry_points(folder, test_plugins)), str(ROOT)])
         # Migrate first, as `make run` and a deployment do: two workers then start on a ready

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from tests.e2e import conftest
 from tests.e2e.conftest import PASSWORD, Server
 from tests.e2e.pages import expect, log_in, log_out, watch
 
@@ -28,23 +27,11 @@ limits.login = "100/minute"
 """
 
 
-@pytest.fixture
-def limited(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rate limits on for the servers of this test (the e2e config turns them off), through the
-    environment the server is started with."""
-    environment = conftest._environment
-    monkeypatch.setattr(
-        conftest,
-        "_environment",
-        lambda database, secret: {**environment(database, secret), "ANNEX__RATE_LIMITS__ENABLED": "true"},
-    )
-
-
-@pytest.mark.usefixtures("limited")
 def test_a_locked_account_signs_in_by_the_mailed_link_and_that_browser_is_remembered(
     make_server: Callable[..., Server], new_context: Callable[..., Any], screenshot: Callable[..., Path]
 ) -> None:
-    server = make_server(auth_settings=LIMITS)
+    # The e2e config turns the rate limits off; the lockout is one.
+    server = make_server(auth_settings=LIMITS, environ={"ANNEX__RATE_LIMITS__ENABLED": "true"})
     api = server.gunicorn.request
     account = {"username": "ada", "email": EMAIL, "password": PASSWORD}
     status, body, _ = api("POST", "/api/auth/register", account)

@@ -77,13 +77,29 @@ def test_a_sign_in_from_a_new_browser_is_notified_once_and_a_known_one_never(app
     assert len(mails(mail_dir)) == 1
 
 
-def test_an_api_client_without_cookies_is_a_new_device_each_time(app, mail_dir):
-    """A client that keeps no cookie is never remembered: each of its sign-ins is notified."""
+def test_a_client_without_cookies_is_news_once_per_address(app, mail_dir):
+    """A client that keeps no cookie (a script) looks new at every sign-in: the same browser
+    from the same address is told of once, from another address again."""
     sign_up(browser(app))
     script = app.test_client(use_cookies=False)
-    for count in (1, 2):
-        assert login(script, "alice", PASSWORD).status_code == 200
-        assert len(wait_for_mails(mail_dir, count)) == count
+    for _ in range(3):
+        assert login(script, "alice", PASSWORD, ip="192.0.2.50").status_code == 200
+    assert len(wait_for_mails(mail_dir, 1)) == 1
+    assert login(script, "alice", PASSWORD, ip="192.0.2.51").status_code == 200
+    assert "192.0.2.51" in text_of(wait_for_mails(mail_dir, 2)[-1])
+    settle(app)
+    assert len(mails(mail_dir)) == 2
+
+
+def test_an_account_remembers_its_twenty_most_recent_devices(app):
+    first = browser(app)
+    sign_up(first)
+    for i in range(22):
+        assert login(browser(app), "alice", PASSWORD, ip=f"192.0.2.{i + 1}").status_code == 200
+    token = login(browser(app), "alice", PASSWORD).get_json()["access_token"]
+    listed = app.test_client().get("/api/auth/devices", headers=bearer(token)).get_json()["devices"]
+    assert len(listed) == 20
+    assert "203.0.113.7" not in {d["ip"] for d in listed}  # the registering browser's was oldest
 
 
 def test_a_password_change_and_a_reset_are_notified(app, mail_dir):

@@ -8,7 +8,17 @@ import time
 import pyotp
 import pytest
 
-from tests.plugins.auth.conftest import COOKIES, PASSWORD, assert_error, claims_of, https_client, post, signup
+from tests.plugins.auth.conftest import (
+    COOKIES,
+    PASSWORD,
+    assert_error,
+    claims_of,
+    https_client,
+    post,
+    signup,
+    text_of,
+    wait_for_mails,
+)
 from tests.plugins.emaillink.conftest import confirm, mailed
 from tests.testplugins import signin_method
 
@@ -64,6 +74,7 @@ def test_with_totp_enrolled_the_link_asks_for_an_authenticator_code(make_link_ap
     secret = setup.get_json()["secret"]
     enabled = post(client, "/api/totp/confirm", {"code": pyotp.TOTP(secret).now()}, token=alice.access)
     assert enabled.status_code in (200, 201, 204), enabled.get_data(as_text=True)
+    assert "authenticator app" in text_of(wait_for_mails(mail_dir, 1)[0])  # the owner is told first
     got = mailed(client, mail_dir)
     mfa = challenge_of(confirm(client, token=got.token))
     assert "totp" in mfa["factors"]
