@@ -213,6 +213,8 @@ def unlink(identity_id: int):
         raise ApiError(404, "not_found", "no such linked identity")
     ensure_not_last_method(user_id, identities.method(row))
     identities.remove(identity_id)
-    notice = {"notice": "factor_removed", "method": "oidc", "name": row["provider"]}
+    provider = settings().provider(row["provider"])  # None once removed from the configuration
+    label = provider.shown if provider is not None else row["provider"]
+    notice = {"notice": "factor_removed", "method": "oidc", "name": label}
     account_event(user_id, "oidc_unlinked", provider=row["provider"], **notice)
     return None
