@@ -10,7 +10,18 @@ import click
 from flask.cli import AppGroup
 
 from core import get_settings, hooks, plugin_settings, second_factors, sign_in_methods, transaction
-from plugins.auth import accounts, activity, invites, mail, mailfiles, notices, onetime, passwords, sessions
+from plugins.auth import (
+    accounts,
+    activity,
+    invites,
+    mail,
+    mailfiles,
+    notices,
+    onetime,
+    passwords,
+    sessions,
+    templating,
+)
 from plugins.auth.bodies import USERNAME, check_email
 
 users = AppGroup("users", help="Manage user accounts.")
@@ -298,6 +309,26 @@ def show_mail(number: int) -> None:
     click.echo("Links:" if links else "Links: none")
     for url in links:
         click.echo(f"  {url}")
+
+
+@mail_group.command("preview")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def preview_mail(folder: Path) -> None:
+    """Write every message auth sends, in every language it has templates for (the owner's
+    templates_dir first), with example values, as FOLDER/<message>.<locale>.txt and .html: open
+    the HTML in a browser to see what readers get."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for name, variables in mail.SAMPLES.items():
+        for locale in templating.available():
+            values = {**templating.site_variables(), **variables}
+            rendered = templating.render(name, [locale, templating.DEFAULT_LOCALE], values)
+            if rendered.locale != locale:
+                continue  # an owner's language without this message: readers get the default's
+            (folder / f"{name}.{locale}.txt").write_text(f"Subject: {rendered.subject}\n\n{rendered.text}")
+            (folder / f"{name}.{locale}.html").write_text(rendered.html)
+            written += 1
+    click.echo(f"wrote {written} messages (text and HTML) to {folder}")
 
 
 @mail_group.command("test")

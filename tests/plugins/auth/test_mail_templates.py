@@ -522,3 +522,32 @@ def test_the_deploy_check_names_a_broken_owners_template(make_auth_app, owner_di
     (owner_dir / "en" / "invitation.txt").write_text("Welcome! {{ link }}\n")
     output = app.test_cli_runner().invoke(args=["check", "--deploy"]).output
     assert "plugins.auth.templates_dir" not in output
+
+
+def test_mail_preview_writes_every_message_in_every_language_with_the_owners_templates(
+    make_auth_app, owner_dir, tmp_path
+):
+    french = owner_dir / "fr"
+    french.mkdir()
+    (french / "password_reset.subject.txt").write_text("Réinitialiser votre mot de passe\n")
+    (french / "password_reset.txt").write_text("Bonjour {{ username }},\n\n{{ link }}\n")
+    (french / "password_reset.html").write_text(
+        '{% extends "base.html" %}{% block content %}<p><a href="{{ link }}">{{ link }}</a></p>{% endblock %}'
+    )
+    (owner_dir / "en" / "new_device.subject.txt").write_text("Was that you?\n")
+    app = owner_app(make_auth_app, owner_dir)
+    out = tmp_path / "preview"
+    result = app.test_cli_runner().invoke(args=["mail", "preview", str(out)])
+    assert result.exit_code == 0, result.output
+    names = ["password_reset", "email_verification", "invitation", "email_change_confirmation",
+             "email_change_notice", "new_device", "password_changed", "factor_added", "factor_removed",
+             "account_locked"]  # fmt: skip
+    expected = {
+        f"{name}.{locale}.{kind}" for name in names for locale in ("en", "de") for kind in ("txt", "html")
+    }
+    expected |= {"password_reset.fr.txt", "password_reset.fr.html"}  # French has only that message
+    assert {path.name for path in out.iterdir()} == expected
+    assert result.output.strip() == f"wrote {len(expected) // 2} messages (text and HTML) to {out}"
+    assert (out / "new_device.en.txt").read_text().startswith("Subject: Was that you?\n\nHello alice,")
+    assert (out / "password_reset.fr.txt").read_text().startswith("Subject: Réinitialiser")
+    assert Page((out / "account_locked.de.html").read_text()).lang == "de"
