@@ -493,6 +493,13 @@ export declare function createClient(initial?: ClientOptions): {
      */
     revokeSession(session: number | Session, password?: string): Promise<void>;
     /**
+     * Every way the user can sign in, one entry per credential, from every enabled plugin:
+     * `"password"`, `"passkey"` once per passkey, `"oidc:<provider>"`… An account without
+     * `"password"` sets one through {@link requestPasswordReset}.
+     * @returns {Promise<string[]>}
+     */
+    signInMethods(): Promise<string[]>;
+    /**
      * The browsers the user has signed in from, most recently used first.
      * @returns {Promise<Device[]>}
      */
@@ -883,6 +890,13 @@ declare const annex: {
      * @returns {Promise<void>}
      */
     revokeSession(session: number | Session, password?: string): Promise<void>;
+    /**
+     * Every way the user can sign in, one entry per credential, from every enabled plugin:
+     * `"password"`, `"passkey"` once per passkey, `"oidc:<provider>"`… An account without
+     * `"password"` sets one through {@link requestPasswordReset}.
+     * @returns {Promise<string[]>}
+     */
+    signInMethods(): Promise<string[]>;
     /**
      * The browsers the user has signed in from, most recently used first.
      * @returns {Promise<Device[]>}
@@ -1279,6 +1293,13 @@ export declare const configure: (options: ClientOptions) => {
      */
     revokeSession(session: number | Session, password?: string): Promise<void>;
     /**
+     * Every way the user can sign in, one entry per credential, from every enabled plugin:
+     * `"password"`, `"passkey"` once per passkey, `"oidc:<provider>"`… An account without
+     * `"password"` sets one through {@link requestPasswordReset}.
+     * @returns {Promise<string[]>}
+     */
+    signInMethods(): Promise<string[]>;
+    /**
      * The browsers the user has signed in from, most recently used first.
      * @returns {Promise<Device[]>}
      */
@@ -1563,7 +1584,7 @@ export declare const api: (path: string, options?: RequestOptions) => Promise<an
     code?: string;
     credential?: Record<string, any>;
     signal?: AbortSignal;
-}) => Promise<User>, reauth: (proof: Proof) => Promise<void>, logout: () => Promise<void>, logoutAll: (password: string) => Promise<void>, refresh: () => Promise<void>, me: () => Promise<Profile>, updateProfile: (changes: Partial<Profile>) => Promise<Profile>, sessions: () => Promise<Session[]>, revokeSession: (session: number | Session, password?: string) => Promise<void>, devices: () => Promise<Device[]>, forgetDevice: (device: number | Device) => Promise<void>, activity: () => Promise<ActivityEvent[]>, changePassword: (currentPassword: string, newPassword: string) => Promise<void>, requestPasswordReset: (email: string) => Promise<void>, confirmPasswordReset: (token: string, newPassword: string) => Promise<void>, requestEmailVerification: () => Promise<void>, confirmEmail: (token: string) => Promise<void>, changeEmail: (newEmail: string, proof?: Proof) => Promise<void>, confirmEmailChange: (token: string) => Promise<void>, exportAccount: () => Promise<Record<string, object>>, deleteAccount: (password: string) => Promise<void>, data: {
+}) => Promise<User>, reauth: (proof: Proof) => Promise<void>, logout: () => Promise<void>, logoutAll: (password: string) => Promise<void>, refresh: () => Promise<void>, me: () => Promise<Profile>, updateProfile: (changes: Partial<Profile>) => Promise<Profile>, sessions: () => Promise<Session[]>, revokeSession: (session: number | Session, password?: string) => Promise<void>, signInMethods: () => Promise<string[]>, devices: () => Promise<Device[]>, forgetDevice: (device: number | Device) => Promise<void>, activity: () => Promise<ActivityEvent[]>, changePassword: (currentPassword: string, newPassword: string) => Promise<void>, requestPasswordReset: (email: string) => Promise<void>, confirmPasswordReset: (token: string, newPassword: string) => Promise<void>, requestEmailVerification: () => Promise<void>, confirmEmail: (token: string) => Promise<void>, changeEmail: (newEmail: string, proof?: Proof) => Promise<void>, confirmEmailChange: (token: string) => Promise<void>, exportAccount: () => Promise<Record<string, object>>, deleteAccount: (password: string) => Promise<void>, data: {
     /**
      * Every stored value.
      * @returns {Promise<Record<string, *>>} key → value

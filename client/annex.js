@@ -941,6 +941,16 @@ export function createClient(initial = {}) {
     },
 
     /**
+     * Every way the user can sign in, one entry per credential, from every enabled plugin:
+     * `"password"`, `"passkey"` once per passkey, `"oidc:<provider>"`… An account without
+     * `"password"` sets one through {@link requestPasswordReset}.
+     * @returns {Promise<string[]>}
+     */
+    async signInMethods() {
+      return (await api('/api/auth/methods')).methods;
+    },
+
+    /**
      * The browsers the user has signed in from, most recently used first.
      * @returns {Promise<Device[]>}
      */
@@ -1384,6 +1394,7 @@ export const {
   updateProfile,
   sessions,
   revokeSession,
+  signInMethods,
   devices,
   forgetDevice,
   activity,

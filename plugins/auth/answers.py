@@ -62,6 +62,12 @@ class DeviceInfo(BaseModel):
     current: bool
 
 
+class Methods(BaseModel):
+    #: One entry per credential, as ``core.sign_in_methods`` gives them (``password``,
+    #: ``passkey`` once per passkey, ``oidc:<provider>``…).
+    methods: list[str]
+
+
 class Devices(BaseModel):
     devices: list[DeviceInfo]
 

@@ -283,6 +283,26 @@ onSubmit(
   { invalid_credentials: ['current_password', 'That is not your current password.'] },
 );
 
+// An account without a password (made by a passkey, a provider or a mailed link) sets one by mail.
+async function loadMethods() {
+  const has = (await annex.signInMethods()).includes('password');
+  $('password-title').textContent = has ? 'Change your password' : 'Set a password';
+  passwordForm.hidden = !has;
+  $('set-password').hidden = has;
+}
+
+$('set-password-button').addEventListener('click', async () => {
+  const button = $('set-password-button');
+  button.disabled = true;
+  try {
+    await annex.requestPasswordReset(profile.email);
+    status($('set-password-status'), `A link that sets your password is on its way to ${profile.email}.`);
+  } catch (error) {
+    button.disabled = false;
+    status($('set-password-status'), message(error), true);
+  }
+});
+
 // --- private note (per-user data) -----------------------------------------------------------------
 
 // The note field stays disabled until the stored note is in it: text typed earlier would be
@@ -792,6 +812,7 @@ if (profile) {
   await Promise.all([
     refreshLists(),
     loadNote().catch((error) => status($('note-status'), message(error), true)),
+    loadMethods().catch((error) => status($('password-status'), message(error), true)),
     loadTotp().catch((error) => status($('account-status'), message(error), true)),
     loadPasskeys().catch((error) => status($('account-status'), message(error), true)),
     loadIdentities().catch((error) => status($('oidc-status'), message(error), true)),

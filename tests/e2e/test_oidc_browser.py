@@ -129,6 +129,11 @@ def test_sign_in_with_the_provider_button_and_a_refusal(
     expect(linked).to_contain_text("ada@example.com")
     expect(page.locator("#sessions-list")).to_contain_text("with another site")
     expect(page.locator("#activity-list")).to_contain_text("Account created")
+    # No password yet: the page offers to set one by mail, not to change it.
+    expect(page.get_by_role("heading", name="Set a password")).to_be_visible()
+    expect(page.get_by_label("Current password")).to_be_hidden()
+    page.get_by_role("button", name="Email me a link").click()
+    expect(page.locator("#set-password-status")).to_contain_text("on its way to ada@example.com")
 
     # The provider is this account's only way in: unlinking it is refused, in words.
     page.get_by_role("button", name="Unlink Test ID (ada@example.com)").click()
@@ -180,6 +185,7 @@ def test_a_password_account_links_and_unlinks_the_provider_on_the_account_page(
     )
     assert page.url == f"{server.url}/account.html"  # ?linked= was tidied away
     expect(page.locator("#p-name")).to_have_text("gracie")  # still the password account
+    expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
     linked = page.locator("#identities-list li")
     expect(linked).to_have_count(1)
     expect(linked).to_contain_text("grace@example.com")

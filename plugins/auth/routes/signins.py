@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from core import ApiError, current_identity, endpoint, field_error, rfc3339
+from core import ApiError, current_identity, endpoint, field_error, rfc3339, sign_in_methods
 from plugins.auth import activity, devices, notices, service, sessions
-from plugins.auth.answers import Activity, Devices, Sessions
+from plugins.auth.answers import Activity, Devices, Methods, Sessions
 from plugins.auth.bodies import OptionalPassword
 from plugins.auth.routes.blueprints import auth
 
@@ -53,6 +53,14 @@ def delete_session(session_id: int, body: OptionalPassword):
     sessions.revoke(session_id)
     activity.record(identity.id, "session_revoked")
     return service.no_content(clear_cookies=current)
+
+
+@auth.get("/methods")
+@endpoint(auth=True, response=Methods)
+def list_methods():
+    """Every way this account can sign in, from every enabled plugin: the account page offers
+    "Set a password" rather than "Change your password" to an account without one."""
+    return {"methods": sign_in_methods(current_identity().id)}
 
 
 @auth.get("/devices")

@@ -99,3 +99,14 @@ def test_core_helpers_answer_for_auth(app, client):
         assert end_sessions(account.id, keep_current=False) == 2
     for token in (account.access, other["access_token"]):
         assert_error(probe(client, token), 401, "token_revoked")
+
+
+def test_the_ways_to_sign_in_say_whether_the_account_has_a_password(client):
+    """``GET /api/auth/methods``: one entry per credential from every plugin (the account page
+    offers "Set a password" to an account without one)."""
+    by_password = signup(client, "alice")
+    by_magic = magic(client, "ada@example.com").get_json()["access_token"]
+    methods = {token: call(client, "GET", "/api/auth/methods", token=token).get_json()["methods"]
+               for token in (by_password.access, by_magic)}  # fmt: skip
+    assert methods == {by_password.access: ["password"], by_magic: ["magic"]}
+    assert call(client, "GET", "/api/auth/methods").status_code == 401
