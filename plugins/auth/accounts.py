@@ -23,6 +23,8 @@ _LOCK = {
 _VERSION = SQL("SELECT password_version FROM auth_users WHERE id = :id")
 _PASSWORD_SET = SQL("SELECT password_hash <> '' FROM auth_users WHERE id = :id")
 _DISABLED = SQL("SELECT disabled FROM auth_users WHERE id = :id")
+_COLUMNS = ", ".join(f'"{column.name}"' for column in users.columns)
+_BY_ID = SQL(f"SELECT {_COLUMNS} FROM auth_users WHERE id = :id")
 
 
 def disabled_error() -> ApiError:
@@ -95,7 +97,11 @@ def lock(user_id: int, exclusive: bool = False) -> bool:
 
 
 def get(user_id: int) -> dict[str, Any] | None:
-    return one(select(users).where(users.c.id == user_id))
+    """The account row (prepared: a refresh and every authenticated auth route read it)."""
+    row = _BY_ID.one(id=user_id)
+    if row is not None:  # SQLite's driver answers 0/1 where SQLAlchemy's Boolean says False/True
+        row["email_verified"], row["disabled"] = bool(row["email_verified"]), bool(row["disabled"])
+    return row
 
 
 def find_by_username(username: str) -> dict[str, Any] | None:

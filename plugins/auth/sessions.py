@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import insert, select, update
 
-from core import SQL, ApiError, execute, now, one, rows, transaction
+from core import SQL, ApiError, execute, now, rows, transaction
 from plugins.auth import accounts, challenges, onetime
 from plugins.auth.schema import sessions
 
@@ -32,10 +32,12 @@ _FOR_REQUEST = SQL(
     " FROM auth_sessions s JOIN auth_users u ON u.id = s.user_id WHERE s.id = :sid"
 )
 _TOUCH = SQL("UPDATE auth_sessions SET last_used_at = :now WHERE id = :sid")
-_ROTATE = text(
+_ROTATE = SQL(
     "UPDATE auth_sessions SET generation = :next, rotated_at = :now, last_used_at = :now"
     " WHERE id = :sid AND generation = :gen AND revoked_at IS NULL"
 )
+_COLUMNS = ", ".join(f'"{column.name}"' for column in sessions.columns)
+_BY_ID = SQL(f"SELECT {_COLUMNS} FROM auth_sessions WHERE id = :sid")
 
 
 def revoked() -> ApiError:
@@ -116,7 +118,7 @@ def for_request(session_id: int, key: Any) -> dict[str, Any] | None:
 
 
 def get(session_id: int) -> dict[str, Any] | None:
-    return one(select(sessions).where(sessions.c.id == session_id))
+    return _BY_ID.one(sid=session_id)
 
 
 @dataclass(frozen=True)
@@ -144,11 +146,15 @@ def refresh(session_id: int, key: Any, generation: int, user_id: int, grace: flo
         raise ApiError(401, "token_expired", "this session has reached its maximum age; log in again")
     if generation == session["generation"]:
         with transaction():
-            swapped = execute(
-                _ROTATE, next=generation + 1, now=current, sid=session_id, gen=generation
-            ).rowcount
-        if swapped == 1:
-            return Refreshed(get(session_id) or session, generation + 1)
+            swapped = _ROTATE.run(next=generation + 1, now=current, sid=session_id, gen=generation)
+        if swapped == 1:  # the row as the swap left it, without reading it again
+            rotated = {
+                **session,
+                "generation": generation + 1,
+                "rotated_at": current,
+                "last_used_at": current,
+            }
+            return Refreshed(rotated, generation + 1)
         session = get(session_id)  # another request rotated it first
         if session is None or session["revoked_at"] is not None:
             raise revoked()

@@ -173,10 +173,9 @@ def refresh(body: RefreshToken):
     except sessions.ReuseDetected as reuse:
         activity.record(reuse.session["user_id"], "refresh_reuse")
         raise sessions.revoked() from None
-    user = accounts.get(result.session["user_id"])
-    if user is None:
+    if owner is None:  # the session is its owner's (sessions.refresh checked): deleted meanwhile
         raise sessions.revoked()
-    return token_response(user, result.session, result.generation, csrf=csrf)
+    return token_response(owner, result.session, result.generation, csrf=csrf)
 
 
 @auth.post("/logout")
