@@ -353,6 +353,7 @@ def test_register_and_login_set_secure_cookies(stack: Stack) -> None:
         "__Host-annex_access",
         "__Secure-annex_refresh",
         "__Host-annex_csrf",
+        "__Host-annex_device",
     }
     assert all("; Secure" in cookie for cookie in cookies), cookies
     # The app's own HSTS is replaced by nginx's: exactly one header.
