@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core import now, one, rate_limited, transaction
+from core import ApiError, now, one, rate_limited, transaction
 from plugins.auth import accounts, activity, mail, notices, onetime
 from plugins.auth.schema import events
 from plugins.auth.settings import settings
@@ -27,7 +27,7 @@ LINK_LIFETIME = 60 * 60
 LOCKED = "account_locked"
 
 
-def refused(user: dict[str, Any]) -> Exception:
+def refused(user: dict[str, Any]) -> ApiError:
     """The ``429`` of a password from an unremembered device while ``user`` is locked; the
     first of an hour tells the owner."""
     if not user["disabled"]:
@@ -35,15 +35,21 @@ def refused(user: dict[str, Any]) -> Exception:
     return rate_limited()
 
 
+def _told_lately(user_id: int) -> bool:
+    recent = select(events.c.id).where(
+        events.c.user_id == user_id, events.c.type == LOCKED, events.c.at > now() - NOTICE_INTERVAL
+    )
+    return one(recent.limit(1)) is not None
+
+
 def _tell_owner(user: dict[str, Any]) -> None:
+    # A guesser's refusals come by the hundred: each after the first of the hour costs one read,
+    # not a write transaction (SQLite has one writer at a time).
+    if _told_lately(user["id"]):
+        return
     with transaction():
-        # Exclusive: two refusals at once send one notice.
-        if not accounts.lock(user["id"], exclusive=True):
-            return
-        recent = select(events.c.id).where(
-            events.c.user_id == user["id"], events.c.type == LOCKED, events.c.at > now() - NOTICE_INTERVAL
-        )
-        if one(recent.limit(1)) is not None:
+        # Exclusive, and asked again under the lock: two refusals at once send one notice.
+        if not accounts.lock(user["id"], exclusive=True) or _told_lately(user["id"]):
             return
         activity.record(user["id"], LOCKED)
         if not settings().notify.account_locked:
