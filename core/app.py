@@ -72,7 +72,7 @@ def create_app(
     url, url_source = db.resolved_url(
         settings.database.url, sources.name(("database", "url")), Path(app.instance_path)
     )
-    database = db.open_database(url, url_source, Path(app.instance_path))
+    database = db.open_database(url, url_source)
     state = AppState(
         settings=settings,
         sources=sources,

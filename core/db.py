@@ -278,15 +278,14 @@ def resolved_url(url: str, source: str, instance_path: Path) -> tuple[str, str]:
     return url, source
 
 
-def open_database(url: str, source: str, instance_path: Path) -> Database:
-    """The app's database from ``database.url`` set in ``source`` (empty: SQLite in
-    ``instance_path``), checked by opening one connection.
+def open_database(url: str, source: str) -> Database:
+    """The app's database from ``database.url`` set in ``source`` (as ``resolved_url`` gives
+    them), checked by opening one connection.
 
     A URL that does not parse, names a database Annex cannot drive, or reaches no server stops
     start-up with a ``ConfigError`` naming the setting, where it was set, the value with its
     password masked, and a valid example.
     """
-    url, source = resolved_url(url, source, instance_path)
     where = _where(url, source)
     try:
         database = connect(url)

@@ -20,8 +20,8 @@ from core import client_ip, now
 from plugins.auth import mail
 from plugins.auth.settings import settings
 
-#: The ``notice`` detail of ``core.account_event`` that mails the owner, and its template.
-FACTOR_NOTICES = {"factor_added": "factor_added", "factor_removed": "factor_removed"}
+#: The ``notice`` details of ``core.account_event`` that mail the owner; each is its template's name.
+FACTOR_NOTICES = frozenset({"factor_added", "factor_removed"})
 _BROWSERS = (
     ("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
     ("Safari/", "Safari"),
@@ -84,7 +84,7 @@ def factor_changed(user: dict[str, Any], notice: str, details: dict[str, Any]) -
     ``oidc``… shown in words by the template), ``name`` is the user's label for it, if any."""
     if settings().notify.factor_changed:
         method, name = str(details.get("method", "")), details.get("name")
-        _send(FACTOR_NOTICES[notice], user, method=method, name=str(name) if name else "")
+        _send(notice, user, method=method, name=str(name) if name else "")
 
 
 def account_locked(user: dict[str, Any], link: str, valid_minutes: int) -> None:

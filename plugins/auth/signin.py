@@ -68,6 +68,7 @@ def finish(
             token = challenges.create(user["id"], methods)
         else:
             session = service.new_session(user, methods)
+            device = remember_device(user)  # in the session's transaction: one lock, one commit
             proves_address = MAILBOX in methods and not user["email_verified"]
             if proves_address and accounts.claim_mailbox(user["id"]):
                 # Its creator never proved this mailbox: their password and sessions go.
@@ -80,16 +81,22 @@ def finish(
         activity.record(user["id"], "email_verified")
     activity.record(user["id"], "login")
     response = token_response(user, session, session["generation"], status=status)
-    remember_device(user, response)
+    give_device_cookie(user, response, device)
     return response
 
 
-def remember_device(user: dict[str, Any], response: Response) -> None:
-    """Remember this browser for ``user`` (its device cookie on ``response``); a device new to
-    an account that had one already mails the owner (an account's first is not news)."""
-    if "cookie" not in settings().transports:
-        return  # a bearer-only site sets no cookie: its clients are not browsers it remembers
-    device_id, new = devices.remember(user["id"])
+def remember_device(user: dict[str, Any]) -> tuple[str, bool] | None:
+    """Remember this browser for ``user`` (``devices.remember``: its id, and whether it is
+    news); None on a bearer-only site, which sets no cookie: its clients are not browsers."""
+    return devices.remember(user["id"]) if "cookie" in settings().transports else None
+
+
+def give_device_cookie(user: dict[str, Any], response: Response, device: tuple[str, bool] | None) -> None:
+    """The device cookie of ``remember_device`` on ``response``; a device new to an account
+    that had one already mails the owner (an account's first is not news)."""
+    if device is None:
+        return
+    device_id, new = device
     devices.set_cookie(response, device_id)
     if new:
         notices.new_device(user)

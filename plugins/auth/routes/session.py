@@ -67,7 +67,7 @@ def register(body: Register):
     activity.record(user["id"], "register")
     hooks().user_created(user=accounts.public(user))
     response = token_response(user, session, session["generation"], status=201)
-    signin.remember_device(user, response)
+    signin.give_device_cookie(user, response, signin.remember_device(user))
     return response
 
 
